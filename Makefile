@@ -1,0 +1,51 @@
+# pairs_platform: `make demo` runs the whole graph on the embedded default; `make test` runs the tests.
+# Everything installs into ./.venv; state lives under ./.dagster_home (Dagster) and ./.data (Parquet
+# store, SQL ledger, MLflow store). No server, no network, no account.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export PAIRS_DATA_DIR := $(CURDIR)/.data
+STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
+
+.PHONY: install demo test ui mlflow-ui validate bench clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pairs_platform.demo
+
+test: install
+	$(BIN)/python -m pytest -q pairs_platform_tests
+
+validate: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	@echo "Dagster UI: http://127.0.0.1:3000   MLflow UI: run 'make mlflow-ui' in another shell (http://127.0.0.1:5000)"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+mlflow-ui: install
+	mkdir -p $(PAIRS_DATA_DIR)/mlflow
+	$(BIN)/mlflow ui --host 127.0.0.1 --port 5000 \
+		--backend-store-uri sqlite:///$(PAIRS_DATA_DIR)/mlflow/mlflow.db \
+		--default-artifact-root $(PAIRS_DATA_DIR)/mlflow/artifacts
+
+bench: install
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python benchmarks/bench_cointegration.py
+	$(BIN)/python benchmarks/bench_backtest.py
+
+clean:
+	rm -rf $(DAGSTER_HOME) $(PAIRS_DATA_DIR)
