@@ -21,7 +21,7 @@ BLOCK = 64
 _FM = {"reassoc", "contract"}
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _mean(v):
     s = 0.0
     for t in range(v.shape[0]):
@@ -29,7 +29,7 @@ def _mean(v):
     return s / v.shape[0]
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def _dot(a, b):
     s = 0.0
     for t in range(a.shape[0]):
@@ -37,7 +37,7 @@ def _dot(a, b):
     return s
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def first_stage(y, x, with_trend, yc, xc, e):
     """OLS of y on [x, 1(, t=1..T)]; fills residual ``e``; returns beta, alpha, gamma, R^2."""
     n = y.shape[0]
@@ -73,7 +73,7 @@ def first_stage(y, x, with_trend, yc, xc, e):
     return beta, alpha, gamma, rsq
 
 
-@njit(cache=True, fastmath=_FM)
+@njit(cache=True, fastmath=_FM, error_model="numpy")
 def search_gram(e, d, m, g):
     """Gram of [e_{t-1}, d_{t-1}..d_{t-m}, d_t] over rows t = m+1..T-1 into g[:m+2, :m+2]."""
     n = e.shape[0]
@@ -103,11 +103,15 @@ def search_gram(e, d, m, g):
             g[j + 1, i + 1] = val
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cholesky_rows(g, k, lo):
-    """In-place lower Cholesky factor of g[:k, :k] into lo; returns False if not positive definite."""
-    for i in range(k):
-        for j in range(i + 1):
+    """Lower Cholesky factor of the regressors g[:k, :k] plus the response row g[k, :k].
+
+    Fills lo[:k, :k] and lo[k, :k] (the response's projections on the orthonormalized
+    regressors); returns False if the regressors are not positive definite.
+    """
+    for i in range(k + 1):
+        for j in range(min(i + 1, k)):
             s = g[i, j]
             for q in range(j):
                 s -= lo[i, q] * lo[j, q]
@@ -120,11 +124,15 @@ def cholesky_rows(g, k, lo):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def best_lag(g, lo, m, nobs, method):
-    """Lag (0..m) minimizing AIC or BIC over the nested search regressions (ties: fewest lags)."""
+    """Lag (0..m) minimizing AIC or BIC over the nested search regressions (ties: fewest lags).
+
+    A regression with as many regressors as rows fits exactly; statsmodels' round-off SSR then
+    gives it an information criterion of about -inf, so it is chosen, as here.
+    """
     resp = m + 1
-    if not cholesky_rows(g, m + 2, lo):
+    if not cholesky_rows(g, m + 1, lo):
         return -1
     ssr = g[resp, resp]
     best, best_ic = -1, np.inf
@@ -133,13 +141,13 @@ def best_lag(g, lo, m, nobs, method):
     for k in range(1, m + 2):
         ssr -= lo[resp, k - 1] * lo[resp, k - 1]
         llf = -half * LOG_2PI - half * np.log(ssr / nobs) - half
-        ic = -2.0 * llf + penalty * k
+        ic = -2.0 * llf + penalty * k if nobs > k else -np.inf
         if ic < best_ic:
             best_ic, best = ic, k - 1
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def final_gram(g, e, d, m, p, gf):
     """Gram of [d_{t-1}..d_{t-p}, e_{t-1}, d_t] over rows t = p+1..T-1 (search sums + head rows)."""
     k = p + 2
@@ -162,18 +170,21 @@ def final_gram(g, e, d, m, p, gf):
                 gf[i, j] += z[i] * z[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def level_tvalue(gf, lo, p, nobs):
     """t-value of the level coefficient (column p) in the regression whose Gram is gf."""
-    k = p + 2
+    k = p + 1
     if not cholesky_rows(gf, k, lo):
         return np.nan
-    ssr = lo[k - 1, k - 1] * lo[k - 1, k - 1]
-    sigma = np.sqrt(ssr / (nobs - (p + 1)))
-    return lo[k - 1, p] / sigma
+    if nobs <= k:  # exact fit: statsmodels' standard error is inf and its t-value 0
+        return 0.0
+    ssr = gf[k, k]
+    for j in range(k):
+        ssr -= lo[k, j] * lo[k, j]
+    return lo[k, p] / np.sqrt(ssr / (nobs - k))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adf_no_trend(e, d, m, method, g, gf, lo):
     """ADF t-statistic (regression 'n') of residual e and the lag it used (statsmodels rules)."""
     n = e.shape[0]
@@ -190,7 +201,7 @@ def adf_no_trend(e, d, m, method, g, gf, lo):
     return level_tvalue(gf, lo, p, n - 1 - p), p
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def coint_kernel(ys, xs, iy, ix, with_trend, m, method, stat, lag, beta, alpha, gamma, rsq):
     """Engle-Granger statistics of pairs (ys[iy[i]], xs[ix[i]]); series are rows of ys / xs."""
     n_pairs = iy.shape[0]
