@@ -1,0 +1,279 @@
+"""Cleaning raw long bars into a complete (trading day x instrument) panel, by documented rules.
+
+``clean_bars(raw, days, instruments, rules)`` returns the cleaned bars for exactly ``days`` x the
+instruments present in ``raw``. ``raw`` may (and for the outlier and gap rules should) include a
+lookback of earlier bars: ``rules.lookback_days`` trading days. Bars whose session is after the last
+requested day are ignored, so the result for a day never depends on later data.
+
+Rules, applied in this order (counts in the report only cover bars/cells of the requested days):
+1. ``non_numeric``: a price that is not a number is missing. ``non_positive``: a close <= 0 is missing
+   (open/high/low <= 0 and volume < 0 become NaN; counted in ``other_fields_invalid``).
+2. ``duplicates_exact``: identical rows are dropped. ``duplicates_conflicting``: several different
+   rows for one (instrument, date): the last one with a usable close wins (sources append
+   corrections); with ``on_conflict='raise'`` a ``DataQualityError`` stops instead.
+3. ``off_calendar_bars``: bars dated on a weekend/holiday (crypto weekends, stray holiday bars) are
+   folded into the next trading day's session (``calendar.session_for``); each session keeps its last
+   usable bar, so Monday's close is Monday's bar and weekend bars only fill in when Monday is missing.
+4. ``outliers_replaced``: a close whose log move from the previous usable close exceeds the jump
+   threshold ``clip(spike_sigmas * robust_sigma, min_jump[class], max_abs_log_return[class])`` (robust
+   sigma = 1.4826 x median |return| over the ``sigma_window`` previous returns) is replaced by the
+   previous value -- unless the previous bar was itself such a jump and this bar is back within the
+   threshold of the bar before it (a reverting spike) or stays at the new level (a real move: kept).
+   The rule is causal: a real permanent jump is held back one day, a one-day spike never gets through.
+   Futures moves across a contract change are never flagged (that is the roll gap).
+5. ``gaps_filled``: a requested day without a usable close takes the last usable close up to
+   ``max_ffill_days`` trading days back (open/high/low = that close, volume = 0). Beyond that bound the
+   instrument has no data for the day and ``DataQualityError`` names the instrument, day and fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from pairs_platform.data.calendar import is_trading_day, session_for, trading_days
+from pairs_platform.data.errors import DataQualityError
+from pairs_platform.data.sources.base import BAR_COLUMNS, OPTIONAL_COLUMNS
+
+RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
+               "other_fields_invalid", "off_calendar_bars", "outliers_replaced", "gaps_filled")
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Parameters of the cleaning rules (see module docstring)."""
+
+    max_ffill_days: int = 5
+    spike_sigmas: float = 10.0
+    sigma_window: int = 8
+    min_jump: Mapping[str, float] = field(default_factory=lambda: {
+        "equity": 0.15, "future": 0.15, "fixed_income": 0.06, "crypto": 0.35})
+    max_abs_log_return: Mapping[str, float] = field(default_factory=lambda: {
+        "equity": 0.7, "future": 0.5, "fixed_income": 0.2, "crypto": 1.0})
+    on_conflict: str = "keep_last"  # or "raise"
+
+    @property
+    def lookback_days(self) -> int:
+        """Trading days of raw history to pass before the first requested day."""
+        return max(self.max_ffill_days, self.sigma_window + 2)
+
+
+@dataclass
+class CleaningResult:
+    """Cleaned long bars (exactly ``days`` x instruments) and a report of what each rule changed."""
+
+    bars: pd.DataFrame
+    report: dict[str, Any]
+
+
+def _check_days(days: Any) -> pd.DatetimeIndex:
+    days = pd.DatetimeIndex(days).normalize().astype("datetime64[ns]")
+    if len(days) == 0:
+        raise ValueError("clean_bars: no days requested")
+    if not (days.is_unique and days.is_monotonic_increasing):
+        raise ValueError("clean_bars: days must be sorted and unique")
+    off = days[~is_trading_day(days)]
+    if len(off):
+        raise ValueError(f"clean_bars: {off[0].date()} is not a trading day; ask for calendar.trading_days")
+    return days.rename("date")
+
+
+def _prepare(raw: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
+    """Columns checked, dates parsed, unknown instruments refused; adds ``session``, ``row``."""
+    missing = [c for c in ("date", "instrument_id", "close") if c not in raw.columns]
+    if missing:
+        raise DataQualityError(None, None, ",".join(missing), "raw bars lack columns",
+                               f"provide long bars with columns {list(BAR_COLUMNS)}")
+    frame = raw.reset_index(drop=True).copy()
+    frame["instrument_id"] = frame["instrument_id"].astype(str)
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    if dates.isna().any():
+        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise DataQualityError(frame.at[i, "instrument_id"], frame.at[i, "date"], "date",
+                               "missing or unparseable date", "fix or remove the row in the source")
+    frame["date"] = dates.dt.normalize().astype("datetime64[ns]")
+    unknown = sorted(set(frame["instrument_id"]) - set(instruments.index))
+    if unknown:
+        raise DataQualityError(unknown[0], None, "instrument_id", "not in the instrument table",
+                               "add a row for it to the instrument table (instruments_from_csv)")
+    frame["session"] = session_for(frame["date"]).values if len(frame) else frame["date"]
+    frame["row"] = np.arange(len(frame))
+    return frame
+
+
+def _coerce_prices(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numeric coercion: marks ``bad_numeric`` / ``bad_positive`` for the close."""
+    close = pd.to_numeric(frame["close"], errors="coerce")
+    frame["bad_numeric"] = close.isna() & frame["close"].notna()
+    frame["bad_positive"] = close <= 0
+    frame["close"] = close.where(close > 0).astype("float64")
+    invalid = np.zeros(len(frame), int)
+    for col in ("open", "high", "low", "volume", "yield"):
+        if col not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = (values.isna() & frame[col].notna()) | (values < 0 if col == "volume" else
+                                                      (values <= 0 if col != "yield" else False))
+        invalid += bad.to_numpy()
+        frame[col] = values.where(~bad).astype("float64")
+    frame["bad_other"] = invalid
+    return frame
+
+
+def _dedupe(frame: pd.DataFrame, rules: CleaningRules) -> pd.DataFrame:
+    """Drop exact duplicates; resolve conflicting ones (last usable row wins, or raise)."""
+    value_cols = [c for c in frame.columns if c in BAR_COLUMNS or c in OPTIONAL_COLUMNS]
+    frame["dup_exact"] = frame.duplicated(subset=value_cols, keep="first")
+    exact = frame[frame["dup_exact"]]
+    frame = frame[~frame["dup_exact"]]
+    conflict = frame.duplicated(subset=["instrument_id", "date"], keep=False)
+    if conflict.any() and rules.on_conflict == "raise":
+        first = frame[conflict].iloc[0]
+        raise DataQualityError(first["instrument_id"], first["date"], "close",
+                               "several different bars for one date",
+                               "remove the wrong row in the source, or use on_conflict='keep_last'")
+    frame = frame.assign(usable=frame["close"].notna())
+    frame = frame.sort_values(["instrument_id", "date", "usable", "row"], kind="stable")
+    loser = frame.duplicated(subset=["instrument_id", "date"], keep="last")
+    frame["dup_conflict"] = False
+    dropped = frame[loser].assign(dup_conflict=True)
+    return pd.concat([frame[~loser], dropped, exact]).sort_values("row", kind="stable")
+
+
+def _fold_sessions(frame: pd.DataFrame) -> pd.DataFrame:
+    """One bar per (instrument, session): the last usable bar (by real date) of the session."""
+    kept = frame[~frame["dup_exact"] & ~frame["dup_conflict"]]
+    kept = kept.sort_values(["instrument_id", "session", "usable", "date"], kind="stable")
+    return kept.drop_duplicates(subset=["instrument_id", "session"], keep="last")
+
+
+def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules) -> pd.Series:
+    """Causal jump flags on the usable closes of ``bars`` (sorted by instrument, session)."""
+    usable = bars[bars["close"].notna()]
+    log_close = np.log(usable["close"])
+    grouped = log_close.groupby(usable["instrument_id"], sort=False)
+    ret, ret2 = grouped.diff(1), grouped.diff(2)
+    if "contract" in usable.columns:
+        contract = usable["contract"].astype(str).where(usable["contract"].notna(), "")
+        ret = ret.where(contract.groupby(usable["instrument_id"]).shift(1).fillna(contract) == contract, 0.0)
+    abs_ret = ret.abs()
+    sigma = 1.4826 * abs_ret.groupby(usable["instrument_id"], sort=False).transform(
+        lambda s: s.shift(1).rolling(rules.sigma_window, min_periods=3).median())
+    asset_class = usable["instrument_id"].map(classes)
+    floor = asset_class.map(rules.min_jump).astype(float)
+    cap = asset_class.map(rules.max_abs_log_return).astype(float)
+    threshold = np.minimum(np.maximum(rules.spike_sigmas * sigma.fillna(np.inf), floor), cap)
+    jump = abs_ret > threshold
+    prev_jump = jump.groupby(usable["instrument_id"], sort=False).shift(1, fill_value=False).astype(bool)
+    flagged = jump & (~prev_jump | (ret2.abs() > threshold))
+    return flagged.reindex(bars.index, fill_value=False)
+
+
+def _wide(bars: pd.DataFrame, column: str, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
+    return bars.pivot(index="session", columns="instrument_id", values=column).reindex(index=grid, columns=ids)
+
+
+def _raise_gap(close: pd.DataFrame, filled: pd.DataFrame, days: pd.DatetimeIndex,
+               rules: CleaningRules) -> None:
+    still = filled.loc[days].isna()
+    if not still.to_numpy().any():
+        return
+    day_pos, col_pos = np.argwhere(still.to_numpy())[0]
+    iid, day = still.columns[col_pos], days[day_pos]
+    history = close[iid].loc[:day].dropna()
+    last = f"last usable bar {history.index[-1].date()}" if len(history) else "no usable bar in the raw data given"
+    raise DataQualityError(iid, day, "close", f"no usable close within {rules.max_ffill_days} trading days "
+                           f"({last})", "supply the missing bars (or a longer lookback), raise "
+                           "CleaningRules.max_ffill_days, or drop the instrument from the universe for "
+                           "these dates")
+
+
+def _count(frame: pd.DataFrame, mask: pd.Series, in_scope: pd.Series) -> tuple[int, dict[str, int]]:
+    hit = mask & in_scope
+    per = frame.loc[hit, "instrument_id"].value_counts()
+    return int(hit.sum()), {k: int(v) for k, v in per.items()}
+
+
+def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
+               rules: CleaningRules = CleaningRules()) -> CleaningResult:
+    """Clean raw long bars into exactly ``days`` x (instruments present in ``raw``).
+
+    Returns ``CleaningResult(bars, report)``; ``bars`` is long (``date, instrument_id, open, high, low,
+    close, volume`` plus ``contract``/``yield`` when ``raw`` has them), dated on the trading days;
+    ``report`` counts each rule's changes on the requested days (and per instrument).
+    Raises ``DataQualityError`` for what cannot be repaired (see the module docstring).
+    """
+    days = _check_days(days)
+    frame = _prepare(raw, instruments)
+    frame = frame[frame["session"] <= days[-1]]  # later bars never inform earlier days
+    extras = [c for c in OPTIONAL_COLUMNS if c in frame.columns]
+    ids = sorted(frame["instrument_id"].unique())
+    if not ids:
+        return CleaningResult(_empty_output(extras), _report({}, 0, 0))
+    frame = _dedupe(_coerce_prices(frame), rules)
+    in_scope = frame["session"].isin(days)
+    counts: dict[str, tuple[int, dict[str, int]]] = {
+        "duplicates_exact": _count(frame, frame["dup_exact"], in_scope),
+        "duplicates_conflicting": _count(frame, frame["dup_conflict"], in_scope),
+        "non_numeric": _count(frame, frame["bad_numeric"] & ~frame["dup_exact"], in_scope),
+        "non_positive": _count(frame, frame["bad_positive"] & ~frame["dup_exact"], in_scope),
+        "off_calendar_bars": _count(frame, (frame["date"] != frame["session"]) & ~frame["dup_exact"], in_scope),
+    }
+    other = frame.loc[in_scope & ~frame["dup_exact"], "bad_other"]
+    counts["other_fields_invalid"] = (int(other.sum()), {})
+    bars = _fold_sessions(frame).sort_values(["instrument_id", "session"], kind="stable")
+    classes = instruments["asset_class"]
+    outlier = _flag_outliers(bars, classes, rules)
+    counts["outliers_replaced"] = _count(bars, outlier, bars["session"].isin(days))
+    bars.loc[outlier, "close"] = np.nan
+    grid = trading_days(min(bars["session"].min(), days[0]), days[-1])
+    close = _wide(bars, "close", grid, ids)
+    filled = close.ffill(limit=rules.max_ffill_days)
+    _raise_gap(close, filled, days, rules)
+    out_wide = {"close": filled.loc[days]}
+    gap_cells = close.loc[days].isna()
+    outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(False).astype(bool)
+    gaps = gap_cells & ~outlier_cells
+    counts["gaps_filled"] = (int(gaps.to_numpy().sum()), {k: int(v) for k, v in gaps.sum().items() if v})
+    output = _assemble(bars, grid, ids, days, out_wide["close"], gap_cells, extras, rules)
+    return CleaningResult(output, _report(counts, int(in_scope.sum()), len(output)))
+
+
+def _assemble(bars, grid, ids, days, close, filled_cells, extras, rules) -> pd.DataFrame:
+    """Long output: raw fields on good cells; on filled cells open/high/low = close, volume = 0."""
+    fields = {"close": close}
+    for col in ("open", "high", "low", "volume"):
+        values = _wide(bars, col, grid, ids).loc[days] if col in bars.columns else close * np.nan
+        fill_value = 0.0 if col == "volume" else close
+        fields[col] = values.where(~filled_cells, fill_value)
+    for col in extras:
+        wide = _wide(bars, col, grid, ids)
+        fields[col] = wide.ffill(limit=rules.max_ffill_days).loc[days].where(filled_cells, wide.loc[days])
+    n_days, n_ids = len(days), len(ids)
+    out = pd.DataFrame({"date": np.repeat(days.values, n_ids), "instrument_id": np.tile(ids, n_days)})
+    for col in ("open", "high", "low", "close", "volume", *extras):
+        out[col] = fields[col].to_numpy().reshape(-1)
+    for col in ("open", "high", "low", "close", "volume"):
+        out[col] = out[col].astype("float64")
+    if "yield" in extras:
+        out["yield"] = out["yield"].astype("float64")
+    return out
+
+
+def _empty_output(extras: list[str]) -> pd.DataFrame:
+    from pairs_platform.data.sources.base import empty_bars
+    return empty_bars(tuple(extras))
+
+
+def _report(counts: dict[str, tuple[int, dict[str, int]]], rows_in: int, rows_out: int) -> dict[str, Any]:
+    report: dict[str, Any] = {"rows_in": rows_in, "rows_out": rows_out}
+    per_instrument: dict[str, dict[str, int]] = {}
+    for rule in RULE_COUNTS:
+        total, per = counts.get(rule, (0, {}))
+        report[rule] = total
+        for iid, n in per.items():
+            per_instrument.setdefault(iid, {})[rule] = n
+    report["per_instrument"] = per_instrument
+    return report

@@ -1,0 +1,55 @@
+"""The bundled source: real adjusted daily closes of 20 S&P 500 stocks, 1990-01-02..2022-12-28.
+
+The file ships as package data (``pairs_platform/data/bundled/sp500_dataset.csv.gz``, copied from the
+skfolio wheel, BSD-3; see PROVENANCE.md there). Only closes exist: open/high/low/volume are NaN.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from pairs_platform.data.sources.base import (
+    check_requested, date_bounds, empty_bars, filter_by_class, standardize_bars,
+)
+
+BUNDLED_FILE = "sp500_dataset.csv.gz"
+BUNDLED_SHA256 = "ee21cac28befb1d0a739a9ceb22184f995394726aa0cfde9a21941d1ac04ac0d"
+
+
+def bundled_path():
+    """A ``Traversable`` pointing at the shipped CSV."""
+    return resources.files("pairs_platform.data.bundled") / BUNDLED_FILE
+
+
+@lru_cache(maxsize=1)
+def load_bundled_wide() -> pd.DataFrame:
+    """The bundled closes as a wide frame (``date`` index, columns ``EQ:<ticker>``). Cached; do not mutate."""
+    with bundled_path().open("rb") as fh:
+        wide = pd.read_csv(fh, compression="gzip", index_col="Date", parse_dates=["Date"])
+    wide.index = pd.DatetimeIndex(wide.index.astype("datetime64[ns]"), name="date")
+    wide.columns = [f"EQ:{c}" for c in wide.columns]
+    return wide.astype("float64")
+
+
+class BundledSource:
+    """Real closes for 20 S&P 500 equities (equities only, close only)."""
+
+    name = "bundled"
+    asset_classes = ("equity",)
+
+    def instrument_ids(self, asset_class: str | None = None) -> list[str]:
+        """The 20 bundled equity ids (``[]`` for any other asset class)."""
+        return filter_by_class(list(load_bundled_wide().columns), asset_class)
+
+    def fetch(self, instrument_ids: list[str], start: Any, end: Any) -> pd.DataFrame:
+        """Long bars (close only; other fields NaN) for ``start..end`` inclusive."""
+        ids = check_requested(self.name, instrument_ids, self.instrument_ids())
+        lo, hi = date_bounds(start, end)
+        wide = load_bundled_wide().loc[lo:hi, ids]
+        if wide.empty or not ids:
+            return empty_bars()
+        long = wide.melt(ignore_index=False, var_name="instrument_id", value_name="close").reset_index()
+        return standardize_bars(long.dropna(subset=["close"]))
