@@ -1,0 +1,187 @@
+"""Ledger tables (SQLAlchemy Core) and the forward-only migration runner.
+
+Why our own runner and not alembic: the ledger has five small tables, must migrate itself
+on open from a library call (notebook, Dagster resource, test) with no ``alembic.ini`` or
+script directory on disk, and must run the same code on SQLite and PostgreSQL. A list of
+versioned steps applied in order inside one transaction (transactional DDL on both engines)
+is ~60 lines we fully test. A later step that needs ALTER TABLE on SQLite can still use
+alembic's ``Operations`` (batch mode) inside its function without changing the runner.
+
+Rules for adding a migration: append a new :class:`Migration` with the next version, never
+edit an applied one, and update the *current* table definitions below to match; a test
+compares the migrated database with these definitions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from pairs_platform.execution.errors import LedgerSchemaError
+
+SIDES = ("buy", "sell")
+ORDER_TYPES = ("market", "limit")
+STATUSES = ("pending", "submitted", "filled", "cancelled", "rejected")
+
+# PostgreSQL advisory-lock key so two processes never migrate the same database at once.
+_MIGRATION_LOCK_KEY = 727_115_001
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Schema version 1: orders, fills, positions, kill_switch (frozen: never edit)."""
+    orders = sa.Table(
+        "orders", metadata,
+        sa.Column("client_order_id", sa.String(64), primary_key=True),  # PK => UNIQUE
+        sa.Column("strategy_id", sa.String(128), nullable=False),
+        sa.Column("as_of", sa.Date, nullable=False),
+        sa.Column("instrument_id", sa.String(64), nullable=False),
+        sa.Column("side", sa.String(4), nullable=False),
+        sa.Column("quantity", sa.Double, nullable=False),
+        sa.Column("order_type", sa.String(8), nullable=False),
+        sa.Column("limit_price", sa.Double, nullable=True),
+        sa.Column("reference_price", sa.Double, nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("filled_quantity", sa.Double, nullable=False, default=0.0),
+        sa.Column("broker", sa.String(32), nullable=True),
+        sa.Column("broker_order_id", sa.String(64), nullable=True),
+        sa.Column("reason", sa.Text, nullable=False, default=""),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.CheckConstraint(_in("side", SIDES), name="ck_orders_side"),
+        sa.CheckConstraint(_in("order_type", ORDER_TYPES), name="ck_orders_order_type"),
+        sa.CheckConstraint(_in("status", STATUSES), name="ck_orders_status"),
+        sa.CheckConstraint("quantity > 0", name="ck_orders_quantity_positive"),
+        sa.Index("ix_orders_strategy_as_of", "strategy_id", "as_of"),
+        sa.Index("ix_orders_status", "status"),
+    )
+    fills = sa.Table(
+        "fills", metadata,
+        sa.Column("fill_id", sa.String(96), primary_key=True),
+        sa.Column("client_order_id", sa.String(64),
+                  sa.ForeignKey("orders.client_order_id", name="fk_fills_order"),
+                  nullable=False, index=True),
+        sa.Column("date", sa.Date, nullable=False),
+        sa.Column("side", sa.String(4), nullable=False),
+        sa.Column("quantity", sa.Double, nullable=False),
+        sa.Column("price", sa.Double, nullable=False),
+        sa.Column("commission", sa.Double, nullable=False),
+        sa.Column("slippage_cost", sa.Double, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.CheckConstraint(_in("side", SIDES), name="ck_fills_side"),
+        sa.CheckConstraint("quantity > 0", name="ck_fills_quantity_positive"),
+        sa.CheckConstraint("price > 0", name="ck_fills_price_positive"),
+    )
+    positions = sa.Table(
+        "positions", metadata,
+        sa.Column("strategy_id", sa.String(128), primary_key=True),
+        sa.Column("instrument_id", sa.String(64), primary_key=True),
+        sa.Column("quantity", sa.Double, nullable=False),
+        sa.Column("avg_price", sa.Double, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+    kill_switch = sa.Table(
+        "kill_switch", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("engaged", sa.Boolean, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("at", sa.DateTime, nullable=True),
+        sa.CheckConstraint("id = 1", name="ck_kill_switch_single_row"),
+    )
+    return {"orders": orders, "fills": fills, "positions": positions, "kill_switch": kill_switch}
+
+
+def define_schema_version(metadata: sa.MetaData) -> sa.Table:
+    """The bookkeeping table of applied migrations (one row per applied version)."""
+    return sa.Table(
+        "schema_version", metadata,
+        sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("description", sa.String(200), nullable=False),
+        sa.Column("applied_at", sa.DateTime, nullable=False),
+    )
+
+
+# ---- current schema: what the ledger code reads and writes -------------------------------
+metadata = sa.MetaData()
+_current = define_tables_v1(metadata)
+orders_table: sa.Table = _current["orders"]
+fills_table: sa.Table = _current["fills"]
+positions_table: sa.Table = _current["positions"]
+kill_switch_table: sa.Table = _current["kill_switch"]
+schema_version_table: sa.Table = define_schema_version(metadata)
+
+
+# ---- migrations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Migration:
+    """One forward step: ``apply(connection)`` runs inside the migration transaction."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial_schema(conn: Connection) -> None:
+    frozen = sa.MetaData()
+    tables = define_tables_v1(frozen)
+    frozen.create_all(conn)
+    conn.execute(sa.insert(tables["kill_switch"]).values(id=1, engaged=False, reason="", at=None))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "orders, fills, positions, kill_switch", _v1_initial_schema),
+)
+
+
+def _check_sequence(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise LedgerSchemaError(f"migration versions must be 1..N in order, got {versions}")
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
+    # SQLite: the ledger engine opens every transaction with BEGIN IMMEDIATE (a write lock).
+
+
+def current_version(conn: Connection) -> int:
+    """Highest applied schema version (0 for an empty database)."""
+    if not sa.inspect(conn).has_table(schema_version_table.name):
+        return 0
+    value = conn.execute(sa.select(sa.func.max(schema_version_table.c.version))).scalar()
+    return int(value or 0)
+
+
+def apply_migrations(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply the not-yet-applied ``migrations`` in order; return the versions applied.
+
+    Runs in one transaction (DDL is transactional on SQLite and PostgreSQL), so a failing
+    step leaves the database exactly as it was. Idempotent: a second call applies nothing.
+    Refuses a database whose version is newer than the code knows.
+    """
+    _check_sequence(migrations)
+    with engine.begin() as conn:
+        _lock_for_migration(conn)
+        schema_version_table.create(conn, checkfirst=True)
+        have = current_version(conn)
+        if have > len(migrations):
+            raise LedgerSchemaError(
+                f"ledger schema version {have} is newer than this code knows "
+                f"({len(migrations)}); upgrade pairs_platform or point at another ledger URL"
+            )
+        applied = []
+        for migration in migrations[have:]:
+            migration.apply(conn)
+            conn.execute(sa.insert(schema_version_table).values(
+                version=migration.version, description=migration.description,
+                applied_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            ))
+            applied.append(migration.version)
+    return applied
