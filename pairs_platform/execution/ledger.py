@@ -173,10 +173,16 @@ class Ledger:
             with self.engine.begin() as conn:
                 conn.execute(sa.insert(orders_table).values(**row))
         except IntegrityError:
-            if self.get_order(order.client_order_id) is None:
+            if not self._order_exists(order.client_order_id):
                 raise  # some other constraint failed: surface it
             return False
         return True
+
+    def _order_exists(self, client_order_id: str) -> bool:
+        query = sa.select(orders_table.c.client_order_id).where(
+            orders_table.c.client_order_id == client_order_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def get_order(self, client_order_id: str) -> OrderRecord | None:
         """The ledger's record of one order, or None."""

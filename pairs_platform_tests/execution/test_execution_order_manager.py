@@ -206,3 +206,13 @@ def test_paper_crash_between_record_and_submit_fills_once(ledger, monkeypatch):
     fills = broker.on_prices(T1, PRICES_T1)
     assert len(fills) == 3 and len(ledger.fills_frame()) == 3
     assert ledger.positions("s1") == pytest.approx(TARGETS.astype(float).to_dict())
+
+
+def test_unique_constraint_stops_a_duplicate_when_the_check_first_misses(ledger, monkeypatch):
+    manager = OrderManager(PaperBroker(ledger), ledger)
+    manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
+    ledger.mark_cancelled(make_client_order_id("s1", T0, "EQ:KO"), "user")  # delta 100 again
+    monkeypatch.setattr(type(ledger), "get_order", lambda self, coid: None)  # a racing run
+    report = manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
+    assert report.n_sent == 0 and report.skipped[0].reason == "recorded concurrently by another run"
+    assert len(ledger.orders_frame()) == 1
