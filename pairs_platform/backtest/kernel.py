@@ -1,0 +1,334 @@
+"""The compiled simulation kernel: one portfolio per parameter set, bars outside, pairs inside.
+
+Per bar t of one parameter set, in this order:
+1. borrow accrues on short legs carried over from t-1 (previous close, actual/365 days);
+2. orders decided at t-1 fill at ``fill_px[t]`` (next close or next open) with slippage and
+   commission;
+3. the book is marked at ``close_px[t]``: equity, gross, net, residual hedge exposure, open pairs;
+4. exits are decided from z at t (window end, z stop, exit signal, P&L stop, time stop);
+5. entries are decided from z at t, sized from equity and closes at t, and checked against the
+   risk limits on the book projected after today's decisions; refusals are recorded.
+Orders from steps 4-5 fill at step 2 of bar t+1, so nothing at t uses a price after t.
+Parameter sets run in parallel (``prange``); every cross-pair step stays in compiled code.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from pairs_platform.backtest.layout import *  # noqa: F401,F403  (compile-time column constants)
+from pairs_platform.risk.checks import entry_refusal, portfolio_refusal
+from pairs_platform.risk.limits import REFUSE_ML_FILTER, REFUSE_NO_VOLATILITY, REFUSE_SIZE_ZERO
+from pairs_platform.risk.sizing import SIZING_VOL_TARGET, pair_units, y_notional
+from pairs_platform.signals.rules import (
+    EXIT_NONE, EXIT_OPEN, EXIT_STOP_PNL, EXIT_STOP_TIME, EXIT_WINDOW_END, entry_side, is_stop,
+    signal_exit, time_stop_bars,
+)
+
+
+@njit(cache=True)
+def _commission(units, costs):
+    if units == 0.0:
+        return 0.0
+    return max(costs[COST_MIN], abs(units) * costs[COST_PER_UNIT])
+
+
+@njit(cache=True)
+def _record_trade(p, k, fs, ist, t, exit_py, exit_px, exit_notional, pnl, reason, stats, record, tf, ti):
+    n = int(stats[p, ST_TRADE_RECORDS])
+    stats[p, ST_TRADE_RECORDS] += 1
+    if not record or n >= tf.shape[0]:
+        return
+    tf[n, TF_UY], tf[n, TF_UX] = fs[k, FS_UY], fs[k, FS_UX]
+    tf[n, TF_ENTRY_PY], tf[n, TF_ENTRY_PX] = fs[k, FS_PY], fs[k, FS_PX]
+    tf[n, TF_EXIT_PY], tf[n, TF_EXIT_PX] = exit_py, exit_px
+    tf[n, TF_COMM], tf[n, TF_SLIP], tf[n, TF_BORROW] = fs[k, FS_COMM], fs[k, FS_SLIP], fs[k, FS_BORROW]
+    tf[n, TF_PNL], tf[n, TF_ENTRY_NOTIONAL], tf[n, TF_EXIT_NOTIONAL] = pnl, fs[k, FS_NOTIONAL], exit_notional
+    tf[n, TF_ENTRY_Z], tf[n, TF_EXIT_Z], tf[n, TF_BETA] = fs[k, FS_ENTRY_Z], fs[k, FS_EXIT_Z], fs[k, FS_BETA]
+    ti[n, TI_PAIR], ti[n, TI_SIDE] = k, ist[k, IS_SIDE]
+    ti[n, TI_ENTRY_DEC], ti[n, TI_ENTRY_FILL] = ist[k, IS_ENTRY_DEC], ist[k, IS_ENTRY_FILL]
+    ti[n, TI_EXIT_DEC], ti[n, TI_EXIT_FILL], ti[n, TI_REASON] = ist[k, IS_EXIT_DEC], t, reason
+
+
+@njit(cache=True)
+def _borrow_fee(t, k, fs, a, b, close_px, mult, borrow, accrual):
+    fee = 0.0
+    if fs[k, FS_UY] < 0.0:
+        fee -= fs[k, FS_UY] * close_px[t - 1, a] * mult[a] * borrow[a] * accrual[t]
+    if fs[k, FS_UX] < 0.0:
+        fee -= fs[k, FS_UX] * close_px[t - 1, b] * mult[b] * borrow[b] * accrual[t]
+    fs[k, FS_BORROW] += fee
+    return fee
+
+
+@njit(cache=True)
+def _fill(p, t, k, a, b, fs, ist, pos, absu, fill_px, mult, costs, stats, record, tf, ti):
+    """Fill pair k's pending order at bar t; returns the cash change."""
+    py, px, my, mx = fill_px[t, a], fill_px[t, b], mult[a], mult[b]
+    entering = ist[k, IS_PEND] == PEND_ENTER
+    uy = fs[k, FS_NEW_UY] if entering else -fs[k, FS_UY]
+    ux = fs[k, FS_NEW_UX] if entering else -fs[k, FS_UX]
+    notional = abs(uy) * py * my + abs(ux) * px * mx
+    slip = notional * costs[COST_SLIPPAGE]
+    comm = _commission(uy, costs) + _commission(ux, costs)
+    pos[a] += uy
+    pos[b] += ux
+    stats[p, ST_TRADED_NOTIONAL] += notional
+    stats[p, ST_COMMISSION] += comm
+    stats[p, ST_SLIPPAGE] += slip
+    ist[k, IS_PEND] = PEND_NONE
+    if entering:
+        absu[a] += abs(uy)
+        absu[b] += abs(ux)
+        fs[k, FS_UY], fs[k, FS_UX], fs[k, FS_PY], fs[k, FS_PX] = uy, ux, py, px
+        fs[k, FS_COMM], fs[k, FS_SLIP], fs[k, FS_BORROW], fs[k, FS_NOTIONAL] = comm, slip, 0.0, notional
+        ist[k, IS_SIDE], ist[k, IS_ENTRY_FILL] = ist[k, IS_PEND_SIDE], t
+    else:
+        absu[a] -= abs(uy)
+        absu[b] -= abs(ux)
+        fs[k, FS_COMM] += comm
+        fs[k, FS_SLIP] += slip
+        pnl = (fs[k, FS_UY] * (py - fs[k, FS_PY]) * my + fs[k, FS_UX] * (px - fs[k, FS_PX]) * mx
+               - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
+        _count_trade(p, pnl, t - ist[k, IS_ENTRY_FILL], stats)
+        _record_trade(p, k, fs, ist, t, py, px, notional, pnl, ist[k, IS_REASON], stats, record, tf, ti)
+        ist[k, IS_SIDE] = 0
+    return -(uy * py * my + ux * px * mx) - slip - comm
+
+
+@njit(cache=True)
+def _count_trade(p, pnl, held, stats):
+    stats[p, ST_TRADES] += 1
+    stats[p, ST_HOLD_BARS] += held
+    if pnl > 0.0:
+        stats[p, ST_WINS] += 1
+        stats[p, ST_GROSS_PROFIT] += pnl
+    else:
+        stats[p, ST_GROSS_LOSS] -= pnl
+
+
+@njit(cache=True)
+def _mark(t, pos, close_px, mult):
+    """(equity excluding cash, gross, net) of the holdings at close t."""
+    value, gross = 0.0, 0.0
+    for i in range(pos.shape[0]):
+        if pos[i] != 0.0:
+            v = pos[i] * close_px[t, i] * mult[i]
+            value += v
+            gross += abs(v)
+    return value, gross
+
+
+@njit(cache=True)
+def _exit_reason(t, k, a, b, fs, ist, z, close_px, mult, end, prm_p):
+    side = ist[k, IS_SIDE]
+    if t >= end[k] - 1:
+        return EXIT_WINDOW_END
+    reason = signal_exit(side, z, prm_p[PRM_EXIT], prm_p[PRM_STOP])
+    if reason == EXIT_NONE and prm_p[PRM_PNL_STOP] > 0.0:
+        pnl = (fs[k, FS_UY] * (close_px[t, a] - fs[k, FS_PY]) * mult[a]
+               + fs[k, FS_UX] * (close_px[t, b] - fs[k, FS_PX]) * mult[b]
+               - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
+        if pnl <= -prm_p[PRM_PNL_STOP] * fs[k, FS_NOTIONAL]:
+            reason = EXIT_STOP_PNL
+    if reason == EXIT_NONE and t - ist[k, IS_ENTRY_DEC] >= ist[k, IS_MAX_HOLD]:
+        reason = EXIT_STOP_TIME
+    return reason
+
+
+@njit(cache=True)
+def _book_values(t, proj, close_px, mult, classes, class_gross):
+    gross, net = 0.0, 0.0
+    class_gross[:] = 0.0
+    for i in range(proj.shape[0]):
+        if proj[i] != 0.0:
+            v = proj[i] * close_px[t, i] * mult[i]
+            gross += abs(v)
+            net += v
+            class_gross[classes[i]] += abs(v)
+    return gross, net
+
+
+@njit(cache=True)
+def _size_and_check(t, k, side, eq, peak, n_open, m, s, proj, proj_abs, gross, net, class_gross, prm_p):
+    """(refusal code, units_y, units_x, beta) of a candidate entry."""
+    _, close_px, _, mult, lot, classes, shortable, _ = m
+    iy, ix, _, _, _, _, hedge, vols, allow, limits, class_limits = s
+    if not allow[min(t, allow.shape[0] - 1), min(k, allow.shape[1] - 1)]:
+        return REFUSE_ML_FILTER, 0.0, 0.0, 0.0
+    code = portfolio_refusal(eq, peak, n_open, limits)
+    if code != 0:
+        return code, 0.0, 0.0, 0.0
+    a, b = iy[k], ix[k]
+    beta = hedge[int(prm_p[PRM_HEDGE_INDEX]), t, k]
+    sizing = int(prm_p[PRM_SIZING])
+    vol = vols[int(prm_p[PRM_VOL_INDEX]), t, k] if sizing == SIZING_VOL_TARGET else np.nan
+    notional = y_notional(eq, beta, sizing, prm_p[PRM_PAIR_CAPITAL], prm_p[PRM_VOL_TARGET], vol)
+    if np.isnan(notional):
+        return REFUSE_NO_VOLATILITY, 0.0, 0.0, beta
+    uy, ux = pair_units(side, notional, beta, close_px[t, a], close_px[t, b], mult[a], mult[b], lot[a], lot[b])
+    if uy == 0.0 or (ux == 0.0 and beta != 0.0):
+        return REFUSE_SIZE_ZERO, uy, ux, beta
+    code = entry_refusal(eq, a, b, uy, ux, close_px[t, a] * mult[a], close_px[t, b] * mult[b], proj, proj_abs,
+                         classes, shortable, gross, net, class_gross, limits, class_limits)
+    return code, uy, ux, beta
+
+
+@njit(cache=True)
+def _record_refusal(p, t, k, side, code, z, stats, record, ri, rz):
+    n = int(stats[p, ST_REFUSALS])
+    stats[p, ST_REFUSALS] += 1
+    if record and n < ri.shape[0]:
+        ri[n, RI_BAR], ri[n, RI_PAIR], ri[n, RI_SIDE], ri[n, RI_CODE] = t, k, side, code
+        rz[n] = z
+
+
+@njit(cache=True)
+def _step_fills(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti):
+    """Borrow accrual, then fills of the orders decided at t-1; returns the cash change."""
+    fill_px, close_px, accrual, mult, _, _, _, borrow = m
+    iy, ix = s[0], s[1]
+    cash = 0.0
+    for k in range(iy.shape[0]):
+        if ist[k, IS_SIDE] == 0 and ist[k, IS_PEND] == PEND_NONE:
+            continue
+        a, b = iy[k], ix[k]
+        if ist[k, IS_SIDE] != 0:
+            fee = _borrow_fee(t, k, fs, a, b, close_px, mult, borrow, accrual)
+            stats[p, ST_BORROW] += fee
+            cash -= fee
+        if ist[k, IS_PEND] != PEND_NONE:
+            cash += _fill(p, t, k, a, b, fs, ist, pos, absu, fill_px, mult, costs, stats, record, tf, ti)
+    return cash
+
+
+@njit(cache=True)
+def _step_exits(t, m, s, fs, ist, proj, proj_abs, prm_p):
+    """Exit decisions at t; returns (pairs held at close t, pairs still open after exits, residual)."""
+    _, close_px, _, mult, _, _, _, _ = m
+    iy, ix, _, end, _, zs, _, _, _, _, _ = s
+    z_index = int(prm_p[PRM_Z_INDEX])
+    held, still_open, residual = 0, 0, 0.0
+    for k in range(iy.shape[0]):
+        if ist[k, IS_SIDE] == 0:
+            continue
+        a, b = iy[k], ix[k]
+        held += 1
+        residual += fs[k, FS_UX] * close_px[t, b] * mult[b] + fs[k, FS_BETA] * fs[k, FS_UY] * close_px[t, a] * mult[a]
+        z = zs[z_index, t, k]
+        reason = _exit_reason(t, k, a, b, fs, ist, z, close_px, mult, end, prm_p)
+        if reason == EXIT_NONE:
+            still_open += 1
+            continue
+        ist[k, IS_PEND], ist[k, IS_REASON], ist[k, IS_EXIT_DEC] = PEND_EXIT, reason, t
+        fs[k, FS_EXIT_Z] = z
+        if is_stop(reason):
+            ist[k, IS_COOL_UNTIL] = t + int(prm_p[PRM_COOLDOWN]) + 1
+        proj[a] -= fs[k, FS_UY]
+        proj[b] -= fs[k, FS_UX]
+        proj_abs[a] -= abs(fs[k, FS_UY])
+        proj_abs[b] -= abs(fs[k, FS_UX])
+    return held, still_open, residual
+
+
+@njit(cache=True)
+def _step_entries(p, t, m, s, fs, ist, proj, proj_abs, class_gross, eq, peak, n_open, prm_p, stats, record, ri, rz):
+    """Entry decisions at t, each checked against the book projected after earlier decisions."""
+    _, close_px, _, mult, _, classes, _, _ = m
+    iy, ix, start, end, half_life, zs, _, _, _, _, _ = s
+    gross, net = _book_values(t, proj, close_px, mult, classes, class_gross)
+    z_index = int(prm_p[PRM_Z_INDEX])
+    for k in range(iy.shape[0]):
+        if ist[k, IS_SIDE] != 0 or ist[k, IS_PEND] != PEND_NONE:
+            continue
+        if t < start[k] or t > end[k] - 2 or t < ist[k, IS_COOL_UNTIL]:
+            continue
+        z = zs[z_index, t, k]
+        side = entry_side(z, prm_p[PRM_ENTRY], prm_p[PRM_STOP])
+        if side == 0:
+            continue
+        code, uy, ux, beta = _size_and_check(t, k, side, eq, peak, n_open, m, s, proj, proj_abs,
+                                             gross, net, class_gross, prm_p)
+        if code != 0:
+            _record_refusal(p, t, k, side, code, z, stats, record, ri, rz)
+            continue
+        a, b = iy[k], ix[k]
+        vy, vx = close_px[t, a] * mult[a], close_px[t, b] * mult[b]
+        d_y = abs(proj[a] + uy) * vy - abs(proj[a]) * vy
+        d_x = abs(proj[b] + ux) * vx - abs(proj[b]) * vx
+        gross += d_y + d_x
+        net += uy * vy + ux * vx
+        class_gross[classes[a]] += d_y
+        class_gross[classes[b]] += d_x
+        proj[a] += uy
+        proj[b] += ux
+        proj_abs[a] += abs(uy)
+        proj_abs[b] += abs(ux)
+        n_open += 1
+        ist[k, IS_PEND], ist[k, IS_PEND_SIDE], ist[k, IS_ENTRY_DEC], ist[k, IS_EXIT_DEC] = PEND_ENTER, side, t, -1
+        ist[k, IS_MAX_HOLD] = time_stop_bars(prm_p[PRM_MAX_HOLD], prm_p[PRM_MAX_HOLD_HL], half_life[k])
+        fs[k, FS_NEW_UY], fs[k, FS_NEW_UX], fs[k, FS_ENTRY_Z], fs[k, FS_BETA] = uy, ux, z, beta
+        fs[k, FS_EXIT_Z] = np.nan
+
+
+@njit(cache=True)
+def _record_open_trades(p, m, s, fs, ist, stats, record, tf, ti):
+    """Trades still open when the data ends: marked at the last close, no exit costs."""
+    _, close_px, _, mult, _, _, _, _ = m
+    iy, ix = s[0], s[1]
+    last = close_px.shape[0] - 1
+    for k in range(ist.shape[0]):
+        if ist[k, IS_SIDE] == 0:
+            continue
+        a, b = iy[k], ix[k]
+        py, px = close_px[last, a], close_px[last, b]
+        pnl = (fs[k, FS_UY] * (py - fs[k, FS_PY]) * mult[a] + fs[k, FS_UX] * (px - fs[k, FS_PX]) * mult[b]
+               - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
+        if ist[k, IS_PEND] != PEND_EXIT:
+            ist[k, IS_EXIT_DEC] = -1
+        notional = abs(fs[k, FS_UY]) * py * mult[a] + abs(fs[k, FS_UX]) * px * mult[b]
+        _record_trade(p, k, fs, ist, -1, py, px, notional, pnl, EXIT_OPEN, stats, record, tf, ti)
+
+
+@njit(cache=True)
+def simulate_one(p, m, s, prm, costs, capital, series, stats, record, targets, tf, ti, ri, rz, final_f, final_i):
+    """Simulate parameter set ``p``; writes ``series[p]``, ``stats[p]`` and, if ``record``, the logs."""
+    _, close_px, _, mult, _, _, _, _ = m
+    n_bars, n_inst = close_px.shape
+    n_pairs = s[0].shape[0]
+    fs = np.zeros((n_pairs, N_FS))
+    ist = np.zeros((n_pairs, N_IS), dtype=np.int64)
+    pos, absu = np.zeros(n_inst), np.zeros(n_inst)
+    proj, proj_abs = np.zeros(n_inst), np.zeros(n_inst)
+    class_gross = np.zeros(s[10].shape[0])
+    prm_p = prm[p]
+    cash, peak = capital, capital
+    for t in range(n_bars):
+        cash += _step_fills(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti)
+        value, gross = _mark(t, pos, close_px, mult)
+        eq = cash + value
+        peak = max(peak, eq)
+        proj[:] = pos
+        proj_abs[:] = absu
+        held, still_open, residual = _step_exits(t, m, s, fs, ist, proj, proj_abs, prm_p)
+        series[p, SER_EQUITY, t], series[p, SER_GROSS, t], series[p, SER_NET, t] = eq, gross, value
+        series[p, SER_RESIDUAL, t], series[p, SER_OPEN_PAIRS, t] = residual, held
+        _step_entries(p, t, m, s, fs, ist, proj, proj_abs, class_gross, eq, peak, still_open, prm_p,
+                      stats, record, ri, rz)
+        if record:
+            targets[t, :] = proj
+    _record_open_trades(p, m, s, fs, ist, stats, record, tf, ti)
+    if record:
+        final_f[:, :] = fs
+        final_i[:, :] = ist
+
+
+@njit(cache=True, parallel=True)
+def simulate_grid(m, s, prm, costs, capital, series, stats):
+    """Simulate every parameter set (rows of ``prm``) in parallel, without trade logs."""
+    targets = np.zeros((1, 1))
+    tf, ti = np.zeros((1, N_TF)), np.zeros((1, N_TI), dtype=np.int64)
+    ri, rz = np.zeros((1, N_RI), dtype=np.int64), np.zeros(1)
+    final_f, final_i = np.zeros((1, N_FS)), np.zeros((1, N_IS), dtype=np.int64)
+    for p in prange(prm.shape[0]):
+        simulate_one(p, m, s, prm, costs, capital, series, stats, False, targets, tf, ti, ri, rz, final_f, final_i)

@@ -1,0 +1,109 @@
+"""Column positions of the arrays the compiled kernel reads and writes (compile-time constants)."""
+
+# Parameter set rows (float64 array (P, N_PRM)).
+PRM_ENTRY = 0
+PRM_EXIT = 1
+PRM_STOP = 2
+PRM_MAX_HOLD = 3
+PRM_MAX_HOLD_HL = 4
+PRM_COOLDOWN = 5
+PRM_PNL_STOP = 6
+PRM_SIZING = 7
+PRM_PAIR_CAPITAL = 8
+PRM_VOL_TARGET = 9
+PRM_Z_INDEX = 10
+PRM_HEDGE_INDEX = 11
+PRM_VOL_INDEX = 12
+N_PRM = 13
+
+# Cost array.
+COST_PER_UNIT = 0
+COST_MIN = 1
+COST_SLIPPAGE = 2
+N_COST = 3
+
+# Per-pair float state.
+FS_UY = 0
+FS_UX = 1
+FS_PY = 2
+FS_PX = 3
+FS_COMM = 4
+FS_SLIP = 5
+FS_BORROW = 6
+FS_NEW_UY = 7
+FS_NEW_UX = 8
+FS_ENTRY_Z = 9
+FS_EXIT_Z = 10
+FS_NOTIONAL = 11
+FS_BETA = 12
+N_FS = 13
+
+# Per-pair integer state.
+IS_SIDE = 0
+IS_PEND = 1
+IS_PEND_SIDE = 2
+IS_REASON = 3
+IS_ENTRY_DEC = 4
+IS_ENTRY_FILL = 5
+IS_EXIT_DEC = 6
+IS_COOL_UNTIL = 7
+IS_MAX_HOLD = 8
+N_IS = 9
+PEND_NONE = 0
+PEND_ENTER = 1
+PEND_EXIT = 2
+
+# Trade records: floats and ints.
+TF_UY = 0
+TF_UX = 1
+TF_ENTRY_PY = 2
+TF_ENTRY_PX = 3
+TF_EXIT_PY = 4
+TF_EXIT_PX = 5
+TF_COMM = 6
+TF_SLIP = 7
+TF_BORROW = 8
+TF_PNL = 9
+TF_ENTRY_NOTIONAL = 10
+TF_EXIT_NOTIONAL = 11
+TF_ENTRY_Z = 12
+TF_EXIT_Z = 13
+TF_BETA = 14
+N_TF = 15
+TI_PAIR = 0
+TI_SIDE = 1
+TI_ENTRY_DEC = 2
+TI_ENTRY_FILL = 3
+TI_EXIT_DEC = 4
+TI_EXIT_FILL = 5
+TI_REASON = 6
+N_TI = 7
+
+# Refusal records (ints; the z-score goes to a float array beside).
+RI_BAR = 0
+RI_PAIR = 1
+RI_SIDE = 2
+RI_CODE = 3
+N_RI = 4
+
+# Per-bar series (P, N_SER, T).
+SER_EQUITY = 0
+SER_GROSS = 1
+SER_NET = 2
+SER_RESIDUAL = 3
+SER_OPEN_PAIRS = 4
+N_SER = 5
+
+# Per-parameter-set statistics (P, N_ST).
+ST_TRADES = 0
+ST_WINS = 1
+ST_GROSS_PROFIT = 2
+ST_GROSS_LOSS = 3
+ST_HOLD_BARS = 4
+ST_TRADED_NOTIONAL = 5
+ST_REFUSALS = 6
+ST_COMMISSION = 7
+ST_SLIPPAGE = 8
+ST_BORROW = 9
+ST_TRADE_RECORDS = 10
+N_ST = 11

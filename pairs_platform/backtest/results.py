@@ -1,0 +1,142 @@
+"""The backtest result and its tables, built from the compiled kernel's arrays (vectorized)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pairs_platform.backtest import layout as L
+from pairs_platform.backtest.inputs import KernelInputs
+from pairs_platform.backtest.params import CostModel, StrategyParams
+from pairs_platform.risk.limits import REFUSAL_NAMES, RiskLimits
+from pairs_platform.signals.rules import EXIT_NAMES
+
+TRADE_COLUMNS = [
+    "trade_id", "pair_id", "window_id", "y", "x", "side", "direction", "entry_signal_date", "entry_date",
+    "exit_signal_date", "exit_date", "exit_reason", "holding_days", "units_y", "units_x", "beta",
+    "entry_price_y", "entry_price_x", "exit_price_y", "exit_price_x", "entry_z", "exit_z", "entry_notional",
+    "exit_notional", "commission", "slippage", "borrow", "costs", "pnl", "return"]
+
+
+@dataclass
+class BacktestResult:
+    """Outputs of :func:`pairs_platform.backtest.run_backtest` (dates from the first trading bar on).
+
+    - ``equity``/``returns``: daily, marked at the close.
+    - ``exposure``: gross and net as fractions of equity, plus ``gross_usd``, ``net_usd``,
+      ``residual_usd`` (sum over open pairs of x notional + beta x y notional: what the rounded hedge
+      leaves unhedged) and ``open_pairs``, all of the holdings at each close.
+    - ``positions``: date x instrument units the strategy *targets after the decisions at that
+      close* (filled at the next price); the last row is the live target.
+    - ``leg_positions``: the same targets per pair and leg (long table).
+    - ``trades``, ``pair_pnl`` (per schedule row), ``refusals`` (refused entries with reasons),
+      ``summary`` (:func:`pairs_platform.backtest.performance_summary`).
+    """
+
+    equity: pd.Series
+    returns: pd.Series
+    exposure: pd.DataFrame
+    trades: pd.DataFrame
+    pair_pnl: pd.DataFrame
+    positions: pd.DataFrame
+    leg_positions: pd.DataFrame
+    refusals: pd.DataFrame
+    summary: dict
+    params: StrategyParams = field(default_factory=StrategyParams)
+    costs: CostModel = field(default_factory=CostModel)
+    limits: RiskLimits = field(default_factory=RiskLimits)
+    capital: float = 1_000_000.0
+
+
+def _date_or_nat(dates: pd.DatetimeIndex, idx: np.ndarray) -> pd.DatetimeIndex:
+    out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = (idx >= 0) & (idx < len(dates))
+    out[ok] = dates.values[idx[ok]]
+    return pd.DatetimeIndex(out)
+
+
+def trades_table(inp: KernelInputs, tf: np.ndarray, ti: np.ndarray) -> pd.DataFrame:
+    """One row per trade (closed, and still open at the end with exit_reason 'open')."""
+    sched, dates = inp.schedule, inp.dates
+    k = ti[:, L.TI_PAIR]
+    exit_fill = ti[:, L.TI_EXIT_FILL]
+    held_to = np.where(exit_fill >= 0, exit_fill, len(dates) - 1)
+    costs = tf[:, L.TF_COMM] + tf[:, L.TF_SLIP] + tf[:, L.TF_BORROW]
+    frame = pd.DataFrame({
+        "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
+        "window_id": sched["window_id"].to_numpy()[k] if "window_id" in sched else 0,
+        "y": sched["y"].to_numpy()[k], "x": sched["x"].to_numpy()[k],
+        "side": ti[:, L.TI_SIDE],
+        "direction": np.where(ti[:, L.TI_SIDE] > 0, "long_spread", "short_spread"),
+        "entry_signal_date": _date_or_nat(dates, ti[:, L.TI_ENTRY_DEC]),
+        "entry_date": _date_or_nat(dates, ti[:, L.TI_ENTRY_FILL]),
+        "exit_signal_date": _date_or_nat(dates, ti[:, L.TI_EXIT_DEC]),
+        "exit_date": _date_or_nat(dates, exit_fill),
+        "exit_reason": pd.Series(ti[:, L.TI_REASON]).map(EXIT_NAMES).to_numpy(),
+        "holding_days": held_to - ti[:, L.TI_ENTRY_FILL],
+        "units_y": tf[:, L.TF_UY], "units_x": tf[:, L.TF_UX], "beta": tf[:, L.TF_BETA],
+        "entry_price_y": tf[:, L.TF_ENTRY_PY], "entry_price_x": tf[:, L.TF_ENTRY_PX],
+        "exit_price_y": tf[:, L.TF_EXIT_PY], "exit_price_x": tf[:, L.TF_EXIT_PX],
+        "entry_z": tf[:, L.TF_ENTRY_Z], "exit_z": tf[:, L.TF_EXIT_Z],
+        "entry_notional": tf[:, L.TF_ENTRY_NOTIONAL], "exit_notional": tf[:, L.TF_EXIT_NOTIONAL],
+        "commission": tf[:, L.TF_COMM], "slippage": tf[:, L.TF_SLIP], "borrow": tf[:, L.TF_BORROW],
+        "costs": costs, "pnl": tf[:, L.TF_PNL],
+    })
+    frame["return"] = frame["pnl"] / frame["entry_notional"]
+    frame = frame.sort_values(["entry_date", "pair_id"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "trade_id", np.arange(len(frame), dtype=np.int64))
+    return frame[TRADE_COLUMNS]
+
+
+def refusals_table(inp: KernelInputs, ri: np.ndarray, rz: np.ndarray) -> pd.DataFrame:
+    """One row per refused entry: date, pair, side, reason, z-score."""
+    k = ri[:, L.RI_PAIR]
+    return pd.DataFrame({
+        "date": inp.dates.values[ri[:, L.RI_BAR]],
+        "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
+        "y": inp.schedule["y"].to_numpy()[k], "x": inp.schedule["x"].to_numpy()[k],
+        "side": ri[:, L.RI_SIDE],
+        "reason": pd.Series(ri[:, L.RI_CODE]).map(REFUSAL_NAMES).to_numpy(),
+        "z": rz,
+    })
+
+
+def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
+    """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included."""
+    grouped = trades.groupby("pair_id").agg(trades=("pnl", "size"), wins=("pnl", lambda s: int((s > 0).sum())),
+                                            pnl=("pnl", "sum"), costs=("costs", "sum"))
+    sched = inp.schedule
+    base = pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
+                         "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(),
+                         "beta": sched["beta"].to_numpy()}, index=pd.Index(inp.pair_ids, name="pair_id"))
+    out = base.join(grouped)
+    out[["trades", "wins"]] = out[["trades", "wins"]].fillna(0).astype(np.int64)
+    out[["pnl", "costs"]] = out[["pnl", "costs"]].fillna(0.0)
+    return out
+
+
+def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final_f: np.ndarray, final_i: np.ndarray) -> pd.DataFrame:
+    """Target units per (date, pair, leg): from each trade's entry signal to the bar before its exit signal."""
+    n = len(inp.dates)
+    pos = pd.Index(inp.pair_ids)
+    k = pos.get_indexer(trades["pair_id"])
+    first = inp.dates.get_indexer(trades["entry_signal_date"])
+    exit_dec = inp.dates.get_indexer(trades["exit_signal_date"])
+    last = np.where(exit_dec >= 0, exit_dec - 1, n - 1)
+    uy, ux = trades["units_y"].to_numpy(), trades["units_x"].to_numpy()
+    pending = np.flatnonzero(final_i[:, L.IS_PEND] == L.PEND_ENTER)
+    k = np.r_[k, pending]
+    first = np.r_[first, final_i[pending, L.IS_ENTRY_DEC]]
+    last = np.r_[last, np.full(len(pending), n - 1)]
+    uy, ux = np.r_[uy, final_f[pending, L.FS_NEW_UY]], np.r_[ux, final_f[pending, L.FS_NEW_UX]]
+    span = np.maximum(last - first + 1, 0)
+    rows = np.repeat(np.arange(len(k)), span)
+    bar = first[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span))
+    sched = inp.schedule
+    legs = []
+    for leg, units in (("y", uy), ("x", ux)):
+        legs.append(pd.DataFrame({"date": inp.dates.values[bar], "pair_id": np.asarray(inp.pair_ids, dtype=object)[k[rows]],
+                                  "leg": leg, "instrument_id": sched[leg].to_numpy()[k[rows]], "units": units[rows]}))
+    out = pd.concat(legs, ignore_index=True)
+    return out.sort_values(["date", "pair_id", "leg"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
