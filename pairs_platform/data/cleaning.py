@@ -35,7 +35,7 @@ import pandas as pd
 
 from pairs_platform.data.calendar import is_trading_day, session_for, trading_days
 from pairs_platform.data.errors import DataQualityError
-from pairs_platform.data.sources.base import BAR_COLUMNS, OPTIONAL_COLUMNS
+from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTIONAL_COLUMNS
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
                "other_fields_invalid", "off_calendar_bars", "outliers_replaced", "gaps_filled")
@@ -46,12 +46,12 @@ class CleaningRules:
     """Parameters of the cleaning rules (see module docstring)."""
 
     max_ffill_days: int = 5
-    spike_sigmas: float = 10.0
+    spike_sigmas: float = 12.0
     sigma_window: int = 8
     min_jump: Mapping[str, float] = field(default_factory=lambda: {
-        "equity": 0.15, "future": 0.15, "fixed_income": 0.06, "crypto": 0.35})
+        "equity": 0.35, "future": 0.35, "fixed_income": 0.08, "crypto": 0.5})
     max_abs_log_return: Mapping[str, float] = field(default_factory=lambda: {
-        "equity": 0.7, "future": 0.5, "fixed_income": 0.2, "crypto": 1.0})
+        "equity": 1.0, "future": 0.7, "fixed_income": 0.25, "crypto": 1.5})
     on_conflict: str = "keep_last"  # or "raise"
 
     @property
@@ -110,12 +110,13 @@ def _coerce_prices(frame: pd.DataFrame) -> pd.DataFrame:
     frame["bad_positive"] = close <= 0
     frame["close"] = close.where(close > 0).astype("float64")
     invalid = np.zeros(len(frame), int)
-    for col in ("open", "high", "low", "volume", "yield"):
+    for col in ("open", "high", "low", "volume", "prev_close", "yield"):
         if col not in frame.columns:
             continue
         values = pd.to_numeric(frame[col], errors="coerce")
-        bad = (values.isna() & frame[col].notna()) | (values < 0 if col == "volume" else
-                                                      (values <= 0 if col != "yield" else False))
+        bad = values.isna() & frame[col].notna()
+        if col != "yield":
+            bad |= values < 0 if col == "volume" else values <= 0
         invalid += bad.to_numpy()
         frame[col] = values.where(~bad).astype("float64")
     frame["bad_other"] = invalid
@@ -126,6 +127,8 @@ def _dedupe(frame: pd.DataFrame, rules: CleaningRules) -> pd.DataFrame:
     """Drop exact duplicates; resolve conflicting ones (last usable row wins, or raise)."""
     value_cols = [c for c in frame.columns if c in BAR_COLUMNS or c in OPTIONAL_COLUMNS]
     frame["dup_exact"] = frame.duplicated(subset=value_cols, keep="first")
+    frame["usable"] = frame["close"].notna()
+    frame["dup_conflict"] = False
     exact = frame[frame["dup_exact"]]
     frame = frame[~frame["dup_exact"]]
     conflict = frame.duplicated(subset=["instrument_id", "date"], keep=False)
@@ -134,10 +137,8 @@ def _dedupe(frame: pd.DataFrame, rules: CleaningRules) -> pd.DataFrame:
         raise DataQualityError(first["instrument_id"], first["date"], "close",
                                "several different bars for one date",
                                "remove the wrong row in the source, or use on_conflict='keep_last'")
-    frame = frame.assign(usable=frame["close"].notna())
     frame = frame.sort_values(["instrument_id", "date", "usable", "row"], kind="stable")
     loser = frame.duplicated(subset=["instrument_id", "date"], keep="last")
-    frame["dup_conflict"] = False
     dropped = frame[loser].assign(dup_conflict=True)
     return pd.concat([frame[~loser], dropped, exact]).sort_values("row", kind="stable")
 
@@ -155,9 +156,11 @@ def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules)
     log_close = np.log(usable["close"])
     grouped = log_close.groupby(usable["instrument_id"], sort=False)
     ret, ret2 = grouped.diff(1), grouped.diff(2)
-    if "contract" in usable.columns:
+    if "contract" in usable.columns:  # across a roll: the new contract's own move, or nothing
         contract = usable["contract"].astype(str).where(usable["contract"].notna(), "")
-        ret = ret.where(contract.groupby(usable["instrument_id"]).shift(1).fillna(contract) == contract, 0.0)
+        same = contract.groupby(usable["instrument_id"]).shift(1).fillna(contract) == contract
+        own = np.log(usable["close"] / usable["prev_close"]) if "prev_close" in usable.columns else 0.0
+        ret = ret.where(same, pd.Series(own, index=usable.index).fillna(0.0) if np.ndim(own) else 0.0)
     abs_ret = ret.abs()
     sigma = 1.4826 * abs_ret.groupby(usable["instrument_id"], sort=False).transform(
         lambda s: s.shift(1).rolling(rules.sigma_window, min_periods=3).median())
@@ -248,17 +251,19 @@ def _assemble(bars, grid, ids, days, close, filled_cells, extras, rules) -> pd.D
         values = _wide(bars, col, grid, ids).loc[days] if col in bars.columns else close * np.nan
         fill_value = 0.0 if col == "volume" else close
         fields[col] = values.where(~filled_cells, fill_value)
-    for col in extras:
+    for col in extras:  # contract/yield carried forward on filled cells; prev_close = the carried close
         wide = _wide(bars, col, grid, ids)
-        fields[col] = wide.ffill(limit=rules.max_ffill_days).loc[days].where(filled_cells, wide.loc[days])
+        carried = close if col == "prev_close" else wide.ffill(limit=rules.max_ffill_days).loc[days]
+        fields[col] = wide.loc[days].where(~filled_cells, carried)
     n_days, n_ids = len(days), len(ids)
     out = pd.DataFrame({"date": np.repeat(days.values, n_ids), "instrument_id": np.tile(ids, n_days)})
     for col in ("open", "high", "low", "close", "volume", *extras):
         out[col] = fields[col].to_numpy().reshape(-1)
     for col in ("open", "high", "low", "close", "volume"):
         out[col] = out[col].astype("float64")
-    if "yield" in extras:
-        out["yield"] = out["yield"].astype("float64")
+    for col in FLOAT_OPTIONAL:
+        if col in extras:
+            out[col] = out[col].astype("float64")
     return out
 
 

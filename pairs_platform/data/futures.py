@@ -19,7 +19,7 @@ def _expiries(months: np.ndarray, years: np.ndarray, rule: str) -> pd.DatetimeIn
     """Expiry trading day of each (contract month, year)."""
     if rule == "third_friday":
         first = pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1}))
-        offset = (4 - first.dt.weekday) % 7 + 14  # Friday = 4
+        offset = (4 - first.dt.day_of_week) % 7 + 14  # Friday = 4
         raw = first + pd.to_timedelta(offset, unit="D")
     elif rule == "prior_month_20th":
         prior_year = np.where(months == 1, years - 1, years)

@@ -28,9 +28,11 @@ def continuous_futures(bars: pd.DataFrame, instruments: pd.DataFrame) -> pd.Data
     """Roll-adjusted continuous prices for futures rows, by forward ratio adjustment (no look-ahead).
 
     For each future, the series starts at the real price of its first bar and then compounds the
-    close-to-close returns of the traded contract; on a day where ``contract`` changes (a roll) the
-    return across the two contracts is excluded (treated as 0), so the roll gap never enters the
-    series (that day's own move is lost with it). Open/high/low scale by the same factor as the close.
+    close-to-close returns of the traded contract. On a day where ``contract`` changes (a roll) the
+    return across the two contracts is never used: the new contract's own move
+    ``close / prev_close`` is used when the bars carry ``prev_close``, else the day counts as 0
+    (the day's move is lost with the gap). So the roll gap never enters the series.
+    Open/high/low scale by the same factor as the close.
     The value on day t uses bars up to t only: appending later bars never changes earlier values.
     Non-futures rows, and futures without a ``contract`` column, are returned unchanged. Bars must be
     cleaned (no missing closes).
@@ -49,7 +51,9 @@ def continuous_futures(bars: pd.DataFrame, instruments: pd.DataFrame) -> pd.Data
     by_id = fut.groupby("instrument_id", sort=False)
     log_ret = np.log(fut["close"]).groupby(fut["instrument_id"], sort=False).diff()
     rolled = fut["contract"].ne(by_id["contract"].shift(1)) & log_ret.notna()
-    log_ret = log_ret.where(~rolled, 0.0).fillna(0.0)
+    own_move = np.log(fut["close"] / fut["prev_close"]) if "prev_close" in fut.columns else None
+    on_roll = own_move.where(own_move.notna(), 0.0) if own_move is not None else 0.0
+    log_ret = log_ret.where(~rolled, on_roll).fillna(0.0)
     first_close = by_id["close"].transform("first")
     continuous = first_close * np.exp(log_ret.groupby(fut["instrument_id"], sort=False).cumsum())
     factor = continuous / fut["close"]

@@ -8,10 +8,13 @@ import pandas as pd
 
 from pairs_platform.data.instruments import ASSET_CLASSES, asset_class_of
 
-#: Columns of long bars, in order. ``contract`` (futures) and ``yield`` (bonds) are optional extras.
+#: Columns of long bars, in order. Optional extras: ``contract`` (futures: the traded contract code),
+#: ``prev_close`` (futures: the same contract's close on the previous trading day, so a roll day's
+#: move can be told apart from the roll gap) and ``yield`` (bonds, decimal).
 BAR_COLUMNS: tuple[str, ...] = ("date", "instrument_id", "open", "high", "low", "close", "volume")
 PRICE_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("contract", "yield")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("contract", "prev_close", "yield")
+FLOAT_OPTIONAL: tuple[str, ...] = ("prev_close", "yield")
 
 
 @runtime_checkable
@@ -55,8 +58,9 @@ def standardize_bars(bars: pd.DataFrame) -> pd.DataFrame:
     out["instrument_id"] = out["instrument_id"].astype(str)
     out = out.astype({c: "float64" for c in PRICE_FIELDS})
     extras = [c for c in OPTIONAL_COLUMNS if c in out.columns]
-    if "yield" in extras:
-        out["yield"] = out["yield"].astype("float64")
+    for col in FLOAT_OPTIONAL:
+        if col in extras:
+            out[col] = out[col].astype("float64")
     out = out[list(BAR_COLUMNS) + extras]
     return out.sort_values(["date", "instrument_id"], kind="stable").reset_index(drop=True)
 

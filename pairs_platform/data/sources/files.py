@@ -3,7 +3,7 @@
 Two layouts, mixable in one directory (``*.csv``, ``*.csv.gz``, ``*.parquet``):
 - one file per instrument, named after the id with ``:`` replaced by ``_`` (``EQ_KO.csv``,
   ``CRYPTO_BTC-USD.parquet``), columns ``date, close`` and optionally ``open, high, low, volume``,
-  ``contract`` (futures), ``yield`` (bonds);
+  ``contract`` and ``prev_close`` (futures), ``yield`` (bonds);
 - long files with an ``instrument_id`` column and the same columns.
 
 Column names are case-insensitive. Garbage is never dropped silently: a row with a missing or
@@ -21,7 +21,7 @@ import pandas as pd
 from pairs_platform.data.errors import DataQualityError
 from pairs_platform.data.instruments import ID_PREFIX, asset_class_of
 from pairs_platform.data.sources.base import (
-    OPTIONAL_COLUMNS, PRICE_FIELDS, check_requested, date_bounds, empty_bars, filter_by_class,
+    FLOAT_OPTIONAL, OPTIONAL_COLUMNS, PRICE_FIELDS, check_requested, date_bounds, empty_bars, filter_by_class,
     standardize_bars,
 )
 
@@ -77,7 +77,7 @@ def _parse_dates(table: pd.DataFrame, path: Path, ids: pd.Series) -> pd.Series:
 
 def _parse_prices(table: pd.DataFrame, path: Path, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame(index=table.index)
-    for field in [f for f in (*PRICE_FIELDS, "yield") if f in table.columns]:
+    for field in [f for f in (*PRICE_FIELDS, *FLOAT_OPTIONAL) if f in table.columns]:
         raw = table[field]
         values = pd.to_numeric(raw, errors="coerce")
         bad = np.flatnonzero((values.isna() & raw.notna()).to_numpy())

@@ -7,8 +7,8 @@ draws up to that date: generating any sub-range returns exactly the rows of the 
 Generated histories are cached in-process (per seed, epoch and decade).
 
 Non-crypto instruments have bars on NYSE trading days only; crypto has a bar every calendar day.
-Futures bars carry the traded front contract's price and its ``contract`` code (rolling per the
-instrument's roll rule); bonds carry ``close`` (price per 100 face) and ``yield`` (decimal).
+Futures bars carry the traded front contract's price, its ``contract`` code (rolling per the
+instrument's roll rule) and ``prev_close`` (that contract's previous close); bonds carry ``close`` (price per 100 face) and ``yield`` (decimal).
 ``ground_truth()`` lists the planted cointegrated pairs (see ``synthetic_spec``).
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _daily_normals(seed: int, name: str, tag: str, dates: pd.DatetimeIndex, widt
     years = dates.year.to_numpy()
     first = int(years.min())
     blocks = np.stack([_year_normals(seed, name, tag, y, width) for y in range(first, int(years.max()) + 1)])
-    out = blocks[years - first, dates.dayofyear.to_numpy() - 1]
+    out = blocks[years - first, dates.day_of_year.to_numpy() - 1]
     return out[:, 0] if width == 1 else out
 
 
@@ -83,8 +83,9 @@ def _log_prices(seed: int, grid: pd.DatetimeIndex) -> dict[str, np.ndarray]:
 
 
 def _futures_close(seed: int, iid: str, roll_rule: str, dates: pd.DatetimeIndex,
-                   log_cont: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Front-contract closes and codes: continuous price times a per-contract basis."""
+                   log_cont: np.ndarray) -> dict[str, np.ndarray]:
+    """Front-contract ``close``, ``contract`` code and ``prev_close`` (the same contract's close on the
+    previous trading day): continuous price times a per-contract basis."""
     symbol = iid.split(":", 1)[1]
     schedule = contract_schedule(symbol, roll_rule, dates.year.min(), dates.year.max() + 2)
     idx = front_contract_index(dates, schedule)
@@ -93,8 +94,9 @@ def _futures_close(seed: int, iid: str, roll_rule: str, dates: pd.DatetimeIndex,
     month = np.array([MONTH_CODES.index(c[-5]) for c in codes])
     years = np.arange(delivery_year.min(), delivery_year.max() + 1)
     table = np.stack([_year_normals(seed, iid, "basis", int(y))[:12, 0] for y in years])
-    basis = spec.FUTURES_BASIS_STD[iid] * table[delivery_year - years[0], month]
-    return np.exp(log_cont + basis[idx]), codes[idx]
+    basis = spec.FUTURES_BASIS_STD[iid] * table[delivery_year - years[0], month][idx]
+    prev_close = np.exp(np.concatenate([[np.nan], log_cont[:-1]]) + basis)
+    return {"close": np.exp(log_cont + basis), "contract": codes[idx], "prev_close": prev_close}
 
 
 def _ohlcv(seed: int, iid: str, asset_class: str, dates: pd.DatetimeIndex,
@@ -123,7 +125,8 @@ def _history(seed: int, start: pd.Timestamp, last_year: int) -> dict[str, pd.Dat
         dates, log_close = grid[keep], path[keep]
         cols: dict[str, Any] = {}
         if asset_class == "future":
-            close, cols["contract"] = _futures_close(seed, iid, table.at[iid, "roll_rule"], dates, log_close)
+            cols = _futures_close(seed, iid, table.at[iid, "roll_rule"], dates, log_close)
+            close = cols.pop("close")
         else:
             close = np.exp(log_close)
         if asset_class == "fixed_income":
@@ -162,7 +165,8 @@ class SyntheticSource:
         lo, hi = date_bounds(start, end)
         lo = max(lo, self.start)
         classes = {asset_class_of(i) for i in ids}
-        extra = tuple(c for c, k in (("contract", "future"), ("yield", "fixed_income")) if k in classes)
+        extra = tuple(c for c, k in (("contract", "future"), ("prev_close", "future"), ("yield", "fixed_income"))
+                      if k in classes)
         if hi < lo or not ids:
             return empty_bars(extra)
         history = _history(self.seed, self.start, hi.year // 10 * 10 + 9)  # decade blocks: cache hits

@@ -55,14 +55,14 @@ WALKS: dict[str, WalkSpec] = {
 
 #: Planted cointegrated instruments, keyed by y (x legs are always in ``WALKS``).
 PLANTED: dict[str, PlantedSpec] = {
-    "EQ:SYNB": PlantedSpec("EQ:SYNA", 1.0, 10.0, 0.04, 55.0),
-    "EQ:SYND": PlantedSpec("EQ:SYNC", 0.8, 20.0, 0.05, 30.0),
-    "FUT:NQ": PlantedSpec("FUT:ES", 1.2, 25.0, 0.05, 200.0),
-    "FUT:HO": PlantedSpec("FUT:CL", 1.0, 12.0, 0.05, 0.6),
-    "CRYPTO:ETH-USD": PlantedSpec("CRYPTO:BTC-USD", 1.1, 10.0, 0.08, 20.0),
-    "FI:IG5Y": PlantedSpec("FI:UST5Y", 1.0, 30.0, 0.015, 0.090),
-    "FUT:ZN": PlantedSpec("FI:UST10Y", 1.0, 8.0, 0.01, 110.0),  # cross-class: futures ~ bond
-    "EQ:SYNE": PlantedSpec("CRYPTO:LTC-USD", 0.5, 15.0, 0.06, 35.0),  # cross-class: equity ~ crypto
+    "EQ:SYNB": PlantedSpec("EQ:SYNA", 1.0, 5.0, 0.04, 55.0),
+    "EQ:SYND": PlantedSpec("EQ:SYNC", 0.8, 10.0, 0.05, 30.0),
+    "FUT:NQ": PlantedSpec("FUT:ES", 1.2, 8.0, 0.04, 200.0),
+    "FUT:HO": PlantedSpec("FUT:CL", 1.0, 6.0, 0.05, 0.6),
+    "CRYPTO:ETH-USD": PlantedSpec("CRYPTO:BTC-USD", 1.1, 5.0, 0.08, 20.0),
+    "FI:IG5Y": PlantedSpec("FI:UST5Y", 1.0, 10.0, 0.015, 0.090),
+    "FUT:ZN": PlantedSpec("FI:UST10Y", 1.0, 4.0, 0.01, 110.0),  # cross-class: futures ~ bond
+    "EQ:SYNE": PlantedSpec("CRYPTO:LTC-USD", 0.5, 8.0, 0.06, 35.0),  # cross-class: equity ~ crypto
 }
 
 #: Modified duration of each bond (price = 100 * exp(-duration * (yield - yield0))).

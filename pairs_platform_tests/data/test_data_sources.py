@@ -1,0 +1,42 @@
+"""make_source and the PriceSource protocol."""
+import pytest
+
+from pairs_platform.data import PriceSource, make_source
+from pairs_platform.data.sources import SOURCE_KINDS
+
+
+@pytest.mark.parametrize("kind", ["bundled", "synthetic", "combined"])
+def test_sources_follow_the_protocol(kind):
+    source = make_source(kind)
+    assert isinstance(source, PriceSource)
+    assert source.asset_classes and source.name
+    for asset_class in source.asset_classes:
+        assert source.instrument_ids(asset_class), (kind, asset_class)
+
+
+def test_combined_routes_real_equities_and_synthetic_others():
+    source = make_source("combined")
+    assert source.asset_classes == ("equity", "future", "fixed_income", "crypto")
+    bars = source.fetch(["EQ:KO", "EQ:SYNA", "FUT:ES"], "2022-12-27", "2022-12-28")
+    assert bars.loc[bars["instrument_id"] == "EQ:KO", "open"].isna().all()  # real, close only
+    assert bars.loc[bars["instrument_id"] == "EQ:SYNA", "open"].notna().all()
+    assert set(bars["contract"].dropna()) == {"ESH2023"}
+    custom = make_source("combined", parts=[{"kind": "synthetic", "seed": 3}])
+    assert custom.name == "synthetic"
+
+
+def test_ib_is_reserved_and_unknown_kinds_are_refused():
+    assert "ib" in SOURCE_KINDS
+    with pytest.raises(NotImplementedError, match="ib"):
+        make_source("ib")
+    with pytest.raises(ValueError, match="unknown price source kind"):
+        make_source("yahoo")
+
+
+def test_fetch_refuses_unknown_ids_and_reversed_dates():
+    source = make_source("synthetic")
+    with pytest.raises(KeyError, match="EQ:NOPE"):
+        source.fetch(["EQ:NOPE"], "2020-01-01", "2020-01-10")
+    with pytest.raises(ValueError, match="before start"):
+        source.fetch(["EQ:SYNA"], "2020-01-10", "2020-01-01")
+    assert source.fetch(["EQ:SYNA"], "1980-01-01", "1989-12-31").empty  # before the epoch
