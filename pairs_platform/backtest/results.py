@@ -49,6 +49,17 @@ class BacktestResult:
     capital: float = 1_000_000.0
 
 
+TEXT_COLUMNS = ("pair_id", "y", "x", "direction", "exit_reason", "reason", "leg", "instrument_id")
+
+
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Same string dtype for text columns whether or not the table is empty (pandas 2 and 3)."""
+    for column in TEXT_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].astype("str")
+    return frame
+
+
 def _date_or_nat(dates: pd.DatetimeIndex, idx: np.ndarray) -> pd.DatetimeIndex:
     out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
     ok = (idx >= 0) & (idx < len(dates))
@@ -86,20 +97,20 @@ def trades_table(inp: KernelInputs, tf: np.ndarray, ti: np.ndarray) -> pd.DataFr
     frame["return"] = frame["pnl"] / frame["entry_notional"]
     frame = frame.sort_values(["entry_date", "pair_id"], kind="stable").reset_index(drop=True)
     frame.insert(0, "trade_id", np.arange(len(frame), dtype=np.int64))
-    return frame[TRADE_COLUMNS]
+    return _text(frame[TRADE_COLUMNS])
 
 
 def refusals_table(inp: KernelInputs, ri: np.ndarray, rz: np.ndarray) -> pd.DataFrame:
     """One row per refused entry: date, pair, side, reason, z-score."""
     k = ri[:, L.RI_PAIR]
-    return pd.DataFrame({
+    return _text(pd.DataFrame({
         "date": inp.dates.values[ri[:, L.RI_BAR]],
         "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
         "y": inp.schedule["y"].to_numpy()[k], "x": inp.schedule["x"].to_numpy()[k],
         "side": ri[:, L.RI_SIDE],
         "reason": pd.Series(ri[:, L.RI_CODE]).map(REFUSAL_NAMES).to_numpy(),
         "z": rz,
-    })
+    }))
 
 
 def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
@@ -139,4 +150,5 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final_f: np.nda
         legs.append(pd.DataFrame({"date": inp.dates.values[bar], "pair_id": np.asarray(inp.pair_ids, dtype=object)[k[rows]],
                                   "leg": leg, "instrument_id": sched[leg].to_numpy()[k[rows]], "units": units[rows]}))
     out = pd.concat(legs, ignore_index=True)
-    return out.sort_values(["date", "pair_id", "leg"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["date", "pair_id", "leg"], ascending=[True, True, False], kind="stable")
+    return _text(out.reset_index(drop=True))
