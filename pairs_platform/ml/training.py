@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from pairs_platform.ml.cv import PurgedTimeSeriesSplit
 
-__all__ = ["MODEL_DEFAULTS", "PurgedTimeSeriesSplit", "TrainedFilter", "make_pipeline",
+__all__ = ["MODEL_DEFAULTS", "PurgedTimeSeriesSplit", "TrainedFilter", "make_pipeline", "model_matrix",
            "train_entry_filter"]
 
 MODEL_DEFAULTS: dict[str, dict] = {
@@ -47,6 +47,12 @@ def make_pipeline(model: str, seed: int = 0, params: dict | None = None) -> Pipe
         estimator = LogisticRegression(**settings)
     return Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
                      ("scale", StandardScaler()), ("model", estimator)])
+
+
+def model_matrix(features: pd.DataFrame) -> pd.DataFrame:
+    """float64 copy of ``features`` with +-inf as NaN (e.g. an infinite half-life): imputed as missing."""
+    matrix = features.astype(np.float64)
+    return matrix.where(np.isfinite(matrix.to_numpy()), np.nan)
 
 
 @dataclass
@@ -77,7 +83,7 @@ class TrainedFilter:
         if missing:
             raise KeyError(f"features lack columns {missing} the entry filter was trained on; "
                            "build them with pairs_platform.ml.features.build_features")
-        return features.loc[:, list(self.feature_names)].astype(np.float64)
+        return model_matrix(features.loc[:, list(self.feature_names)])
 
     def predict_proba(self, features: pd.DataFrame) -> pd.Series:
         """P(reversion) for every row of ``features`` (same index), named ``proba``."""
@@ -106,7 +112,7 @@ def _training_set(features: pd.DataFrame, labels: pd.Series, label_end_dates: pd
         raise KeyError(f"{len(missing)} labelled samples have no feature row, first {missing[0]}; "
                        "build labels and features from the same prices and schedule")
     order = index.sort_values()
-    X = features.loc[order].astype(np.float64)
+    X = model_matrix(features.loc[order])
     y = labels.loc[order].to_numpy(dtype=np.float64)
     if not np.isin(y, (0.0, 1.0)).all():
         raise ValueError("labels must be 0, 1 or NaN (unresolved)")

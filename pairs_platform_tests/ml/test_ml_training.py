@@ -72,3 +72,12 @@ def test_errors_name_the_problem(samples):
         trained.predict_proba(samples.features.drop(columns="signal"))
     with pytest.raises(KeyError, match="no feature row"):
         train_entry_filter(samples.features.iloc[10:], samples.labels, samples.label_end, CUTOFF)
+
+
+def test_infinite_feature_values_are_treated_as_missing(samples):
+    features = samples.features.copy()
+    features.iloc[::7, 0] = np.inf  # e.g. an infinite half-life of a non-reverting spread
+    trained = train_entry_filter(features, samples.labels, samples.label_end, CUTOFF, model="logistic")
+    proba = trained.predict_proba(features)
+    assert np.isfinite(proba).all()
+    assert trained.cv_metrics["cv_roc_auc"] > 0.6
