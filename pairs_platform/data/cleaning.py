@@ -209,6 +209,9 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     Raises ``DataQualityError`` for what cannot be repaired (see the module docstring).
     """
     days = _check_days(days)
+    if len(raw) == 0:  # nothing to clean (e.g. no source serves these days)
+        extras = [c for c in OPTIONAL_COLUMNS if c in raw.columns]
+        return CleaningResult(_empty_output(extras), _report({}, 0, 0))
     frame = _prepare(raw, instruments)
     frame = frame[frame["session"] <= days[-1]]  # later bars never inform earlier days
     extras = [c for c in OPTIONAL_COLUMNS if c in frame.columns]

@@ -41,3 +41,13 @@ def test_bundled_source_fetch_is_long_and_close_only():
     assert bars[["open", "high", "low", "volume"]].isna().all().all()
     ko = bars[bars["instrument_id"] == "EQ:KO"].set_index("date")["close"]
     assert ko.loc["2022-12-28"] == 62.609  # last row of the shipped file
+
+
+def test_full_bundled_history_cleans_with_few_changes():
+    from pairs_platform.data import clean_bars, default_instruments
+    source = make_source("bundled")
+    raw = source.fetch(source.instrument_ids(), "1990-01-02", "2022-12-28")
+    result = clean_bars(raw, trading_days("1990-01-02", "2022-12-28"), default_instruments())
+    assert len(result.bars) == 8313 * 20 == result.report["rows_out"]
+    assert result.report["gaps_filled"] == 0 and result.report["duplicates_exact"] == 0
+    assert 0 < result.report["outliers_replaced"] <= 10  # real earnings gaps held one day, documented

@@ -194,3 +194,9 @@ def test_bad_input_is_refused_with_names():
 def test_lookback_days_covers_the_rules():
     rules = CleaningRules()
     assert rules.lookback_days >= rules.max_ffill_days and rules.lookback_days >= rules.sigma_window + 2
+
+
+def test_empty_raw_gives_empty_result():
+    result = clean(pd.DataFrame())
+    assert result.bars.empty and result.report["rows_out"] == 0
+    assert list(result.bars.columns[:7]) == ["date", "instrument_id", "open", "high", "low", "close", "volume"]

@@ -83,3 +83,17 @@ def test_unknown_instrument_is_refused(tmp_path):
     (tmp_path / "EQ_KO.csv").write_text("date,close\n2020-01-02,10\n")
     with pytest.raises(KeyError, match="EQ:PEP"):
         FileSource(tmp_path).fetch(["EQ:PEP"], "2020-01-01", "2020-01-31")
+
+
+def test_instrument_table_beside_the_prices(tmp_path):
+    (tmp_path / "EQ_KO.csv").write_text("date,close\n2020-01-02,10\n")
+    (tmp_path / "EQ_ZZZ.csv").write_text("date,close\n2020-01-02,10\n")
+    source = FileSource(tmp_path)
+    with pytest.raises(KeyError, match="EQ:ZZZ"):
+        source.instruments()
+    (tmp_path / "instruments.csv").write_text(
+        "instrument_id,symbol,asset_class,currency,exchange,calendar,multiplier,tick_size,lot_size,shortable\n"
+        "EQ:KO,KO,equity,USD,NYSE,NYSE,1,0.01,1,true\nEQ:ZZZ,ZZZ,equity,USD,NYSE,NYSE,1,0.01,1,false\n")
+    table = FileSource(tmp_path).instruments()
+    assert list(table.index) == ["EQ:KO", "EQ:ZZZ"] and table.at["EQ:ZZZ", "shortable"] == False  # noqa: E712
+    assert FileSource(tmp_path).instrument_ids() == ["EQ:KO", "EQ:ZZZ"]  # instruments.csv is not prices

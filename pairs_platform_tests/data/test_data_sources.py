@@ -40,3 +40,11 @@ def test_fetch_refuses_unknown_ids_and_reversed_dates():
     with pytest.raises(ValueError, match="before start"):
         source.fetch(["EQ:SYNA"], "2020-01-10", "2020-01-01")
     assert source.fetch(["EQ:SYNA"], "1980-01-01", "1989-12-31").empty  # before the epoch
+
+
+@pytest.mark.parametrize("kind", ["bundled", "synthetic", "combined"])
+def test_sources_describe_their_instruments(kind):
+    source = make_source(kind)
+    table = source.instruments()
+    assert list(table.index) == source.instrument_ids()
+    assert set(table["asset_class"]) == set(source.asset_classes)

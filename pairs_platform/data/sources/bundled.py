@@ -44,6 +44,11 @@ class BundledSource:
         """The 20 bundled equity ids (``[]`` for any other asset class)."""
         return filter_by_class(list(load_bundled_wide().columns), asset_class)
 
+    def instruments(self) -> pd.DataFrame:
+        """The rows of ``default_instruments()`` this source serves."""
+        from pairs_platform.data.instruments import default_instruments
+        return default_instruments().loc[self.instrument_ids()]
+
     def fetch(self, instrument_ids: list[str], start: Any, end: Any) -> pd.DataFrame:
         """Long bars (close only; other fields NaN) for ``start..end`` inclusive."""
         ids = check_requested(self.name, instrument_ids, self.instrument_ids())

@@ -32,6 +32,13 @@ class CombinedSource:
         """Union of the parts' instrument ids (optionally of one asset class)."""
         return filter_by_class(list(self._owner()), asset_class)
 
+    def instruments(self) -> pd.DataFrame:
+        """Each instrument's row from its owning part's ``instruments()``."""
+        owner = self._owner()
+        rows = [part.instruments().loc[[i for i in part.instrument_ids() if owner[i] is part]]
+                for part in self.parts]
+        return pd.concat(rows).sort_index()
+
     def fetch(self, instrument_ids: list[str], start: Any, end: Any) -> pd.DataFrame:
         """Long bars from each instrument's owning part, concatenated and sorted."""
         owner = self._owner()

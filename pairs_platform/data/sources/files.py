@@ -6,6 +6,9 @@ Two layouts, mixable in one directory (``*.csv``, ``*.csv.gz``, ``*.parquet``):
   ``contract`` and ``prev_close`` (futures), ``yield`` (bonds);
 - long files with an ``instrument_id`` column and the same columns.
 
+An optional ``instruments.csv`` in the same directory is the user's instrument table (read with
+``instruments_from_csv``, available as ``FileSource.instruments()``); it is not a price file.
+
 Column names are case-insensitive. Garbage is never dropped silently: a row with a missing or
 unparseable date, or a price field that is not a number, raises ``DataQualityError`` naming the file,
 row, instrument, date and field. Empty price cells are allowed (they are gaps, handled by cleaning).
@@ -19,13 +22,16 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.data.errors import DataQualityError
-from pairs_platform.data.instruments import ID_PREFIX, asset_class_of
+from pairs_platform.data.instruments import (
+    ID_PREFIX, asset_class_of, default_instruments, instruments_from_csv,
+)
 from pairs_platform.data.sources.base import (
     FLOAT_OPTIONAL, OPTIONAL_COLUMNS, PRICE_FIELDS, check_requested, date_bounds, empty_bars, filter_by_class,
     standardize_bars,
 )
 
 _SUFFIXES = (".csv", ".csv.gz", ".parquet")
+INSTRUMENTS_FILE = "instruments.csv"
 _FIX_DATE = "write dates as YYYY-MM-DD in the 'date' column (or delete the row)"
 _FIX_PRICE = "write a plain number (or leave the cell empty for a missing price)"
 
@@ -134,7 +140,21 @@ class FileSource:
 
     def files(self) -> list[Path]:
         """The price files found in the directory (sorted)."""
-        return sorted(p for p in self.path.iterdir() if p.is_file() and p.name.lower().endswith(_SUFFIXES))
+        return sorted(p for p in self.path.iterdir() if p.is_file() and p.name.lower().endswith(_SUFFIXES)
+                      and p.name.lower() != INSTRUMENTS_FILE)
+
+    def instruments(self) -> pd.DataFrame:
+        """The directory's ``instruments.csv`` if present, else the ``default_instruments()`` rows of the
+        ids found (``KeyError`` naming ids that need an ``instruments.csv`` row)."""
+        table_path = self.path / INSTRUMENTS_FILE
+        if table_path.exists():
+            return instruments_from_csv(table_path)
+        table, ids = default_instruments(), self.instrument_ids()
+        unknown = sorted(set(ids) - set(table.index))
+        if unknown:
+            raise KeyError(f"files source: no instrument metadata for {unknown}; add {table_path} "
+                           "(columns: see docs/data.md)")
+        return table.loc[ids]
 
     def bars(self) -> pd.DataFrame:
         """All bars of all files (long, standardized; cached)."""
