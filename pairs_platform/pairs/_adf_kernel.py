@@ -79,12 +79,15 @@ def search_gram(e, d, m, g):
     n = e.shape[0]
     a = m + 1
     resp = m + 1
+    rows = n - a
+    d_now, e_lag = d[a:n], e[a - 1:n - 1]  # slices: non-negative indices let the loops vectorize
     for j in range(m + 1):
+        d_lag = d[a - j:n - j]
         sdd = 0.0
         sed = 0.0
-        for t in range(a, n):
-            sdd += d[t] * d[t - j]
-            sed += e[t - 1] * d[t - j]
+        for k in range(rows):
+            sdd += d_now[k] * d_lag[k]
+            sed += e_lag[k] * d_lag[k]
         col = resp if j == 0 else j
         g[resp, col] = sdd
         g[col, resp] = sdd
