@@ -204,7 +204,8 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     """Clean raw long bars into exactly ``days`` x (instruments present in ``raw``).
 
     Returns ``CleaningResult(bars, report)``; ``bars`` is long (``date, instrument_id, open, high, low,
-    close, volume`` plus ``contract``/``yield`` when ``raw`` has them), dated on the trading days;
+    close, volume`` plus ``contract``/``prev_close``/``yield`` when ``raw`` has them), dated on the
+    trading days;
     ``report`` counts each rule's changes on the requested days (and per instrument).
     Raises ``DataQualityError`` for what cannot be repaired (see the module docstring).
     """
@@ -238,12 +239,11 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     close = _wide(bars, "close", grid, ids)
     filled = close.ffill(limit=rules.max_ffill_days)
     _raise_gap(close, filled, days, rules)
-    out_wide = {"close": filled.loc[days]}
     gap_cells = close.loc[days].isna()
     outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(False).astype(bool)
     gaps = gap_cells & ~outlier_cells
     counts["gaps_filled"] = (int(gaps.to_numpy().sum()), {k: int(v) for k, v in gaps.sum().items() if v})
-    output = _assemble(bars, grid, ids, days, out_wide["close"], gap_cells, extras, rules)
+    output = _assemble(bars, grid, ids, days, filled.loc[days], gap_cells, extras, rules)
     return CleaningResult(output, _report(counts, int(in_scope.sum()), len(output)))
 
 

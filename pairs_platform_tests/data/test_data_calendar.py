@@ -58,3 +58,15 @@ def test_out_of_range_and_missing_dates_are_refused():
         trading_days("1960-01-01", "1961-01-01")
     with pytest.raises(ValueError, match="NaT"):
         session_for(pd.DatetimeIndex(["2020-01-02", None]))
+
+
+def test_neighbours_agree_with_brute_force_over_random_dates():
+    rng = np.random.default_rng(11)
+    dates = pd.DatetimeIndex(pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 14000, 3000), "D"))
+    days = trading_days("1989-12-01", "2028-12-31")
+    pos = days.searchsorted(dates)  # first trading day >= date
+    on_day = days[np.minimum(pos, len(days) - 1)] == dates
+    np.testing.assert_array_equal(is_trading_day(dates), on_day)
+    np.testing.assert_array_equal(session_for(dates), days[pos])
+    np.testing.assert_array_equal(next_trading_day(dates), days[pos + on_day])
+    np.testing.assert_array_equal(previous_trading_day(dates), days[pos - 1])
