@@ -19,7 +19,7 @@ from pairs_platform.risk.limits import RiskLimits
 FIRST_CAPACITY = 200_000
 
 
-def _run_recorded(inp: KernelInputs, capital: float) -> dict:
+def _run_recorded(inp: KernelInputs, capital: float, peak_equity: float) -> dict:
     """Run parameter set 0 with trade/refusal logs, growing the logs once if they overflow."""
     n_bars, n_inst = inp.market[1].shape
     n_pairs = len(inp.pair_ids)
@@ -32,7 +32,7 @@ def _run_recorded(inp: KernelInputs, capital: float) -> dict:
                    ti=np.zeros((trade_cap, L.N_TI), dtype=np.int64), ri=np.zeros((refusal_cap, L.N_RI), dtype=np.int64),
                    rz=np.zeros(refusal_cap), final_f=np.zeros((n_pairs, L.N_FS)),
                    final_i=np.zeros((n_pairs, L.N_IS), dtype=np.int64))
-        simulate_one(0, inp.market, inp.pairs, inp.prm, inp.costs, float(capital), out["series"], out["stats"],
+        simulate_one(0, inp.market, inp.pairs, inp.prm, inp.costs, float(capital), float(peak_equity), out["series"], out["stats"],
                      True, out["targets"], out["tf"], out["ti"], out["ri"], out["rz"], out["final_f"], out["final_i"])
         n_trades, n_refusals = int(out["stats"][0, L.ST_TRADE_RECORDS]), int(out["stats"][0, L.ST_REFUSALS])
         if n_trades <= trade_cap and n_refusals <= refusal_cap:
@@ -45,7 +45,8 @@ def _run_recorded(inp: KernelInputs, capital: float) -> dict:
 def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.DataFrame | None = None,
                  params: StrategyParams = StrategyParams(), costs: CostModel = CostModel(),
                  limits: RiskLimits = RiskLimits(), capital: float = 1_000_000.0,
-                 entry_allowed: np.ndarray | None = None, open_prices: pd.DataFrame | None = None) -> BacktestResult:
+                 entry_allowed: np.ndarray | None = None, open_prices: pd.DataFrame | None = None,
+                 peak_equity: float | None = None) -> BacktestResult:
     """Simulate the pair schedule on ``prices`` with one parameter set; see :class:`BacktestResult`.
 
     ``prices``: wide closes (dates x instrument ids); ``schedule``: rows of
@@ -53,12 +54,13 @@ def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.D
     table (lot_size, multiplier, asset_class, shortable, borrow_fee_bps), None for 1-unit lots of
     equities; ``entry_allowed``: optional (dates, schedule rows) boolean mask (e.g. an ML filter):
     an entry decided at (t, k) is taken only where True (else refused as 'ml_filter');
-    ``open_prices``: wide opens, needed for ``params.fill='next_open'``.
+    ``open_prices``: wide opens, needed for ``params.fill='next_open'``; ``peak_equity``: the peak the
+    drawdown circuit breaker starts from (default ``capital``; pass the running peak when chaining runs).
     """
     if not capital > 0:
         raise ValueError(f"capital must be > 0, got {capital}")
     inp = prepare_inputs(prices, schedule, instruments, [params], costs, limits, entry_allowed, open_prices)
-    raw = _run_recorded(inp, capital)
+    raw = _run_recorded(inp, capital, capital if peak_equity is None else peak_equity)
     return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
 
 
@@ -107,12 +109,13 @@ STAT_NAMES = {L.ST_TRADES: "trade_count", L.ST_WINS: "wins", L.ST_GROSS_PROFIT: 
               L.ST_BORROW: "borrow"}
 
 
-def run_grid_arrays(inp: KernelInputs, capital: float) -> tuple[np.ndarray, np.ndarray]:
+def run_grid_arrays(inp: KernelInputs, capital: float, peak_equity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Raw (series (P, N_SER, T), stats (P, N_ST)) of every parameter set in ``inp``, in parallel."""
     n_params, n_bars = inp.prm.shape[0], inp.market[1].shape[0]
     series = np.zeros((n_params, L.N_SER, n_bars))
     stats = np.zeros((n_params, L.N_ST))
-    simulate_grid(inp.market, inp.pairs, inp.prm, inp.costs, float(capital), series, stats)
+    peak = float(capital if peak_equity is None else peak_equity)
+    simulate_grid(inp.market, inp.pairs, inp.prm, inp.costs, float(capital), peak, series, stats)
     return series, stats
 
 

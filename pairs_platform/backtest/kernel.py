@@ -291,8 +291,11 @@ def _record_open_trades(p, m, s, fs, ist, stats, record, tf, ti):
 
 
 @njit(cache=True)
-def simulate_one(p, m, s, prm, costs, capital, series, stats, record, targets, tf, ti, ri, rz, final_f, final_i):
-    """Simulate parameter set ``p``; writes ``series[p]``, ``stats[p]`` and, if ``record``, the logs."""
+def simulate_one(p, m, s, prm, costs, capital, peak0, series, stats, record, targets, tf, ti, ri, rz, final_f, final_i):
+    """Simulate parameter set ``p``; writes ``series[p]``, ``stats[p]`` and, if ``record``, the logs.
+
+    ``peak0`` is the equity peak the drawdown circuit breaker starts from (>= capital).
+    """
     _, close_px, _, mult, _, _, _, _ = m
     n_bars, n_inst = close_px.shape
     n_pairs = s[0].shape[0]
@@ -302,7 +305,7 @@ def simulate_one(p, m, s, prm, costs, capital, series, stats, record, targets, t
     proj, proj_abs = np.zeros(n_inst), np.zeros(n_inst)
     class_gross = np.zeros(s[10].shape[0])
     prm_p = prm[p]
-    cash, peak = capital, capital
+    cash, peak = capital, max(capital, peak0)
     for t in range(n_bars):
         cash += _step_fills(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti)
         value, gross = _mark(t, pos, close_px, mult)
@@ -324,11 +327,11 @@ def simulate_one(p, m, s, prm, costs, capital, series, stats, record, targets, t
 
 
 @njit(cache=True, parallel=True)
-def simulate_grid(m, s, prm, costs, capital, series, stats):
+def simulate_grid(m, s, prm, costs, capital, peak0, series, stats):
     """Simulate every parameter set (rows of ``prm``) in parallel, without trade logs."""
     targets = np.zeros((1, 1))
     tf, ti = np.zeros((1, N_TF)), np.zeros((1, N_TI), dtype=np.int64)
     ri, rz = np.zeros((1, N_RI), dtype=np.int64), np.zeros(1)
     final_f, final_i = np.zeros((1, N_FS)), np.zeros((1, N_IS), dtype=np.int64)
     for p in prange(prm.shape[0]):
-        simulate_one(p, m, s, prm, costs, capital, series, stats, False, targets, tf, ti, ri, rz, final_f, final_i)
+        simulate_one(p, m, s, prm, costs, capital, peak0, series, stats, False, targets, tf, ti, ri, rz, final_f, final_i)

@@ -1,0 +1,101 @@
+"""Figures of a backtest (matplotlib, Agg backend): equity, drawdown, monthly returns, rolling Sharpe,
+per-pair contribution, exposure. Each function returns PNG bytes."""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pairs_platform.backtest.metrics import drawdown_series  # noqa: E402
+
+WIDTH = 10.0
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def equity_png(equity: pd.Series, title: str = "Equity") -> bytes:
+    """Equity curve."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    ax.plot(equity.index, equity.to_numpy(), color="#1f4e79", lw=1.2)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def drawdown_png(returns: pd.Series) -> bytes:
+    """Underwater curve: drawdown from the running peak."""
+    dd = drawdown_series(returns.to_numpy())
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
+    ax.fill_between(returns.index, dd * 100.0, 0.0, color="#b22222", alpha=0.5)
+    ax.set_title("Drawdown (%)")
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def monthly_returns(returns: pd.Series) -> pd.DataFrame:
+    """Year x month compounded returns."""
+    grouped = (1.0 + returns).groupby([returns.index.year, returns.index.month]).prod() - 1.0
+    table = grouped.unstack()
+    table.index.name, table.columns.name = "year", "month"
+    return table.reindex(columns=range(1, 13))
+
+
+def monthly_heatmap_png(returns: pd.Series) -> bytes:
+    """Heat map of monthly returns (%), years in rows."""
+    table = monthly_returns(returns) * 100.0
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.35 * len(table) + 1.2))
+    limit = max(float(np.nanmax(np.abs(table.to_numpy()))) if table.size else 1.0, 1e-9)
+    ax.imshow(table.to_numpy(), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(12), ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"])
+    ax.set_yticks(range(len(table)), [str(y) for y in table.index])
+    for (i, j), value in np.ndenumerate(table.to_numpy()):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7)
+    ax.set_title("Monthly returns (%)")
+    return _png(fig)
+
+
+def rolling_sharpe_png(returns: pd.Series, window: int = 126) -> bytes:
+    """Rolling annualized Sharpe ratio over ``window`` bars."""
+    roll = returns.rolling(window)
+    sharpe = roll.mean() / roll.std(ddof=1) * np.sqrt(252.0)
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
+    ax.plot(sharpe.index, sharpe.to_numpy(), color="#444444", lw=1.0)
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_title(f"Rolling Sharpe ({window} days)")
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def pair_contribution_png(pair_pnl: pd.DataFrame, top: int = 15) -> bytes:
+    """P&L of the best and worst ``top`` pairs (net of costs), summed over windows by (y, x)."""
+    by_pair = pair_pnl.assign(pair=pair_pnl["y"].astype(str) + "~" + pair_pnl["x"].astype(str)).groupby("pair")["pnl"].sum()
+    by_pair = by_pair.sort_values()
+    shown = pd.concat([by_pair.head(top), by_pair.tail(top)])
+    shown = shown[~shown.index.duplicated()]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(shown) + 1.2))
+    ax.barh(shown.index, shown.to_numpy(), color=np.where(shown.to_numpy() >= 0, "#2e7d32", "#b22222"))
+    ax.set_title("Per-pair contribution (P&L net of costs)")
+    ax.grid(alpha=0.3, axis="x")
+    return _png(fig)
+
+
+def exposure_png(exposure: pd.DataFrame) -> bytes:
+    """Gross and net exposure as fractions of equity."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
+    ax.plot(exposure.index, exposure["gross"].to_numpy(), label="gross", lw=1.0)
+    ax.plot(exposure.index, exposure["net"].to_numpy(), label="net", lw=1.0)
+    ax.legend(loc="upper left")
+    ax.set_title("Exposure (x equity)")
+    ax.grid(alpha=0.3)
+    return _png(fig)
