@@ -3,7 +3,10 @@
 ``clean_bars(raw, days, instruments, rules)`` returns the cleaned bars for exactly ``days`` x the
 instruments present in ``raw``. ``raw`` may (and for the outlier and gap rules should) include a
 lookback of earlier bars: ``rules.lookback_days`` trading days. Bars whose session is after the last
-requested day are ignored, so the result for a day never depends on later data.
+requested day are ignored, so the result for a day never depends on later data; and cleaning one day
+with its lookback gives the same row as cleaning a long range whenever each instrument has
+``sigma_window + 2`` usable bars in the lookback (always, unless a gap eats more than
+``max_ffill_days`` of it).
 
 Rules, applied in this order (counts in the report only cover bars/cells of the requested days):
 1. ``non_numeric``: a price that is not a number is missing. ``non_positive``: a close <= 0 is missing
@@ -19,7 +22,8 @@ Rules, applied in this order (counts in the report only cover bars/cells of the 
    sigma = 1.4826 x median |return| over the ``sigma_window`` previous returns) is replaced by the
    previous value -- unless the previous bar was itself such a jump and this bar is back within the
    threshold of the bar before it (a reverting spike) or stays at the new level (a real move: kept).
-   The rule is causal: a real permanent jump is held back one day, a one-day spike never gets through.
+   The rule is causal: a real permanent jump is held back one day, a one-day spike never gets through;
+   bad prices that persist two days at one level look like a real jump and are accepted on day two.
    Futures moves across a contract change are never flagged (that is the roll gap).
 5. ``gaps_filled``: a requested day without a usable close takes the last usable close up to
    ``max_ffill_days`` trading days back (open/high/low = that close, volume = 0). Beyond that bound the
@@ -56,8 +60,9 @@ class CleaningRules:
 
     @property
     def lookback_days(self) -> int:
-        """Trading days of raw history to pass before the first requested day."""
-        return max(self.max_ffill_days, self.sigma_window + 2)
+        """Trading days of raw history to pass before the first requested day: enough for the outlier
+        rule's ``sigma_window + 2`` usable bars even after a gap of ``max_ffill_days``."""
+        return self.sigma_window + 2 + self.max_ffill_days
 
 
 @dataclass

@@ -193,7 +193,29 @@ def test_bad_input_is_refused_with_names():
 
 def test_lookback_days_covers_the_rules():
     rules = CleaningRules()
-    assert rules.lookback_days >= rules.max_ffill_days and rules.lookback_days >= rules.sigma_window + 2
+    assert rules.lookback_days == rules.sigma_window + 2 + rules.max_ffill_days == 15
+
+
+def test_partition_cleaning_equals_range_cleaning_on_messy_data():
+    """Daily partitions (each with its lookback) and one long range agree, garbage and all."""
+    rng = np.random.default_rng(5)
+    rules = CleaningRules()
+    days = trading_days("2021-01-04", "2021-06-30")
+    raw = make_source("synthetic").fetch(IDS, add_trading_days(days[0], -rules.lookback_days), days[-1])
+    raw = raw.astype({"close": object}).reset_index(drop=True)
+    picks = rng.choice(len(raw), size=60, replace=False)
+    raw.loc[picks[:15], "close"] = raw.loc[picks[:15], "close"].astype(float) * 12.0  # spikes
+    raw.loc[picks[15:25], "close"] = -1.0
+    raw.loc[picks[25:30], "close"] = "bad"
+    dupes = raw.loc[picks[30:40]].assign(close=lambda f: f["close"].astype(float) * 1.001)
+    messy = pd.concat([raw.drop(index=picks[40:60]), dupes], ignore_index=True)  # 20 gaps, 10 conflicts
+    whole = clean_bars(messy, days, INSTRUMENTS, rules)
+    assert whole.report["outliers_replaced"] >= 5 and whole.report["gaps_filled"] >= 20
+    messy_dates = pd.to_datetime(messy["date"])
+    for day in days[rng.choice(len(days), size=12, replace=False)]:
+        window = messy[messy_dates.between(add_trading_days(day, -rules.lookback_days), day)]
+        one = clean_bars(window, [day], INSTRUMENTS, rules).bars
+        pd.testing.assert_frame_equal(one, whole.bars[whole.bars["date"] == day].reset_index(drop=True))
 
 
 def test_empty_raw_gives_empty_result():
