@@ -220,3 +220,4 @@ def coint_kernel(ys, xs, iy, ix, with_trend, m, method, stat, lag, beta, alpha, 
                 stat[i], lag[i] = adf_no_trend(e, d, m, method, g, gf, lo)
             else:
                 stat[i], lag[i] = -np.inf, -1
+

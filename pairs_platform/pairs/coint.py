@@ -82,22 +82,30 @@ def _check_options(trend: str, autolag: str | None) -> int:
     return AUTOLAGS[key]
 
 
-def _check_panel(values: np.ndarray, name: str) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D (T, columns) array, got shape {values.shape}")
-    if values.shape[0] < 4:
-        raise ValueError(f"{name} has {values.shape[0]} observations; the test needs at least 4")
+def _check_columns(values: np.ndarray, name: str, labels=None) -> None:
+    """Raise naming the first non-finite cell and the constant columns of a (T, n) array
+    (``labels`` are the column numbers to report, default 0..n-1)."""
+    labels = np.arange(values.shape[1]) if labels is None else np.asarray(labels)
     bad = ~np.isfinite(values)
     if bad.any():
         t, j = np.argwhere(bad)[0]
-        raise ValueError(f"{name} column {j} is not finite at row {t}; fill or drop missing prices "
-                         "before testing")
+        raise ValueError(f"{name} column {labels[j]} is not finite at row {t}; fill or drop "
+                         "missing prices before testing")
     flat = np.flatnonzero(np.ptp(values, axis=0) == 0)
     if flat.size:
-        raise ValueError(f"{name} columns {flat[:10].tolist()} are constant; a constant series "
-                         "cannot be tested for cointegration: drop it")
-    return values
+        raise ValueError(f"{name} columns {labels[flat[:10]].tolist()} are constant; a constant "
+                         "series cannot be tested for cointegration: drop it")
+
+
+def _check_result(result, ys, xs, iy, ix, offset: int = 0) -> None:
+    """The kernel turns bad input into non-finite first-stage numbers: explain those pairs."""
+    suspect = np.flatnonzero(~np.isfinite(result.beta) | ~np.isfinite(result.rsquared))
+    if suspect.size == 0:
+        return
+    _check_columns(ys[iy[suspect]].T, "y", iy[suspect] + offset)
+    _check_columns(xs[ix[suspect]].T, "x", ix[suspect] + offset)
+    raise ValueError(f"pairs {(suspect[:10] + offset).tolist()}: x is collinear with the "
+                     "deterministic terms (an exact constant or linear trend); drop those pairs")
 
 
 def _run_kernel(ys, xs, iy, ix, trend, m, method) -> CointBatchResult:
@@ -118,17 +126,22 @@ def coint_pairs(series, iy, ix, trend: str = "c", maxlag: int | None = None,
     Equivalent to ``coint_batch(series[:, iy], series[:, ix], ...)`` without building those arrays.
     """
     method = _check_options(trend, autolag)
-    panel = _check_panel(series, "series")
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] < 4:
+        raise ValueError(f"series must be a (T, N) array with T >= 4, got shape {values.shape}")
+    _check_columns(values, "series")
+    rows = np.ascontiguousarray(values.T)
     iy = np.ascontiguousarray(iy, dtype=np.int64)
     ix = np.ascontiguousarray(ix, dtype=np.int64)
     if iy.shape != ix.shape or iy.ndim != 1:
         raise ValueError(f"iy and ix must be 1-D of equal length, got {iy.shape} and {ix.shape}")
-    n_cols = panel.shape[1]
+    n_cols = rows.shape[0]
     if len(iy) and (min(iy.min(), ix.min()) < 0 or max(iy.max(), ix.max()) >= n_cols):
         raise IndexError(f"pair column positions must lie in 0..{n_cols - 1}")
-    m = default_maxlag(panel.shape[0], maxlag)
-    rows = np.ascontiguousarray(panel.T)
-    return _run_kernel(rows, rows, iy, ix, trend, m, method)
+    m = default_maxlag(rows.shape[1], maxlag)
+    result = _run_kernel(rows, rows, iy, ix, trend, m, method)
+    _check_result(result, rows, rows, iy, ix)
+    return result
 
 
 def _concat(parts: list[CointBatchResult], m: int, trend: str) -> CointBatchResult:
@@ -161,15 +174,18 @@ def coint_batch(y, x, trend: str = "c", maxlag: int | None = None,
     if y.shape != x.shape:
         raise ValueError(f"y and x must have the same (T, P) shape, got {y.shape} and {x.shape}")
     n_obs, n_pairs = y.shape
+    if n_obs < 4:
+        raise ValueError(f"y and x have {n_obs} observations; the test needs at least 4")
     m = default_maxlag(n_obs, maxlag)
     step = max(1, CHUNK_CELLS // max(n_obs, 1))
     parts = []
     for start in range(0, n_pairs, step):  # chunks of thousands of pairs, not a loop over pairs
         stop = min(n_pairs, start + step)
-        ys = np.ascontiguousarray(_check_panel(y[:, start:stop], "y").T)
-        xs = np.ascontiguousarray(_check_panel(x[:, start:stop], "x").T)
+        ys = np.ascontiguousarray(y[:, start:stop].T)
+        xs = np.ascontiguousarray(x[:, start:stop].T)
         idx = np.arange(stop - start, dtype=np.int64)
         parts.append(_run_kernel(ys, xs, idx, idx, trend, m, method))
+        _check_result(parts[-1], ys, xs, idx, idx, start)
     if not parts:
         empty = np.empty(0)
         return CointBatchResult(empty, empty, np.empty(0, np.int64), empty, empty, empty, empty,
