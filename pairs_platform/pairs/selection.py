@@ -54,6 +54,14 @@ class PairFilters:
     min_correlation: float | None = None
     periods_per_year: float = 252.0
 
+    def names(self) -> list[str]:
+        """Funnel names of the active filters, in order."""
+        active = [self.min_half_life is not None or self.max_half_life is not None,
+                  self.max_hurst is not None, self.min_crossings_per_year is not None,
+                  self.min_correlation is not None]
+        names = ["passed_half_life", "passed_hurst", "passed_crossings", "passed_correlation"]
+        return [name for name, on in zip(names, active) if on]
+
     def checks(self, table: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """(funnel name, pass mask) of every active filter, in the order they are applied."""
         out = []
@@ -136,13 +144,6 @@ def _rank(table: pd.DataFrame, method: str) -> pd.DataFrame:
     return table
 
 
-def _empty_table(funnel: dict) -> pd.DataFrame:
-    table = pd.DataFrame({c: pd.Series(dtype=object if c in ("y", "x") else float)
-                          for c in FIRST_COLUMNS[:2] + ["rank"] + FIRST_COLUMNS[2:]})
-    table.attrs["funnel"] = funnel
-    return table
-
-
 def _check_choices(method: str, hedge: str) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -216,9 +217,6 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     funnel = {"method": method, "candidates": int(len(iy)), "tested": int(screen.n_tests),
               "passed_test": int(screen.passed.sum())}
     survivors = screen.subset(screen.passed)
-    if len(survivors.iy) == 0:
-        funnel.update(selected=0, screening_seconds=time.perf_counter() - started)
-        return _empty_table(funnel)
     joh.pop("level", None)
     stats = pair_statistics(values, series, survivors, method, hedge, filters or NO_FILTERS,
                             coint_options, joh)
@@ -226,6 +224,10 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                           "x": np.asarray(names, dtype=object)[survivors.ix], **stats})
     table = _filter_and_rank(table, filters, method, max_pairs, funnel)
     funnel.update(selected=int(len(table)), screening_seconds=time.perf_counter() - started)
+    return _with_attrs(table, funnel, prices)
+
+
+def _with_attrs(table: pd.DataFrame, funnel: dict, prices: pd.DataFrame) -> pd.DataFrame:
     table.attrs["funnel"] = funnel
     table.attrs["formation_start"], table.attrs["formation_end"] = prices.index[0], prices.index[-1]
     return table
