@@ -52,6 +52,10 @@ class CointBatchResult:
     def __len__(self) -> int:
         return len(self.stat)
 
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Dict-style access to a per-pair array: ``result["pvalue"]``."""
+        return self.to_dict()[name]
+
     def to_dict(self) -> dict[str, np.ndarray]:
         """The per-pair arrays by name (for building a DataFrame)."""
         names = ("stat", "pvalue", "lag", "beta", "alpha", "trend_coef", "rsquared")

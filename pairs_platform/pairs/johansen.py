@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.tsa.coint_tables import c_sja, c_sjt
 
-PAIR_CHUNK = 20_000
+PAIR_CHUNK = 8_192
+FULL_GRAM_MAX = 4_096  # columns of the all-series Gram (4096^2 doubles = 128 MB)
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,24 @@ def series_blocks(series: np.ndarray, det_order: int, k_ar_diff: int) -> np.ndar
 
 
 def _pair_grams(blocks: np.ndarray, iy: np.ndarray, ix: np.ndarray) -> np.ndarray:
-    """(P, 2k+4, 2k+4) Gram matrices ordered [lags_a, lags_b, dx_a, dx_b, lev_a, lev_b]."""
+    """(P, 2k+4, 2k+4) Gram matrices ordered [lags_a, lags_b, dx_a, dx_b, lev_a, lev_b].
+
+    Few series: one matrix product over all of them, then gather. Many series (the full Gram
+    would pass FULL_GRAM_MAX columns): a batched product over the pairs of this chunk.
+    """
     n, n_series, width = blocks.shape
     k = width - 2
-    flat = blocks.reshape(n, n_series * width)
-    gram = flat.T @ flat
     var_series = np.concatenate([np.zeros(k, int), np.ones(k, int), [0, 1, 0, 1]])
     var_slot = np.concatenate([np.arange(k), np.arange(k), [k, k, k + 1, k + 1]])
-    legs = np.stack([iy, ix], axis=1)[:, var_series] * width + var_slot
-    return gram[legs[:, :, None], legs[:, None, :]]
+    legs = np.stack([iy, ix], axis=1)[:, var_series]
+    if n_series * width <= FULL_GRAM_MAX:
+        flat = blocks.reshape(n, n_series * width)
+        gram = flat.T @ flat
+        cols = legs * width + var_slot
+        return gram[cols[:, :, None], cols[:, None, :]]
+    stacked = blocks[:, legs, var_slot]  # (n, P, 2k+4)
+    per_pair = np.ascontiguousarray(stacked.transpose(1, 2, 0))  # (P, 2k+4, n)
+    return per_pair @ per_pair.transpose(0, 2, 1)
 
 
 def _sym_eig2(mat: np.ndarray) -> np.ndarray:

@@ -25,6 +25,19 @@ def test_johansen_matches_statsmodels(det_order, k_ar_diff):
     assert result.trace_stat[0, 0] > result.trace_crit[0, 2]  # the planted pair (0, 1)
 
 
+def test_johansen_many_series_path_equals_full_gram_path(monkeypatch):
+    from pairs_platform.pairs import johansen
+
+    rng = np.random.default_rng(9)
+    series = np.cumsum(rng.normal(size=(150, 12)), axis=0)
+    iy, ix = np.triu_indices(12, 1)
+    full = johansen_pairs(series, iy, ix)
+    monkeypatch.setattr(johansen, "FULL_GRAM_MAX", 8)
+    monkeypatch.setattr(johansen, "PAIR_CHUNK", 7)
+    batched = johansen_pairs(series, iy, ix)
+    np.testing.assert_allclose(batched.trace_stat, full.trace_stat, rtol=1e-10)
+
+
 def test_mackinnonp_equals_statsmodels_everywhere():
     stats = np.concatenate([np.linspace(-25, 4, 3001), [-np.inf, np.inf]])
     for regression in ("c", "ct", "n"):
