@@ -54,29 +54,26 @@ class PairFilters:
     min_correlation: float | None = None
     periods_per_year: float = 252.0
 
+    def _rules(self):
+        low = -np.inf if self.min_half_life is None else self.min_half_life
+        high = np.inf if self.max_half_life is None else self.max_half_life
+        return [
+            ("passed_half_life", self.min_half_life is not None or self.max_half_life is not None,
+             lambda t: t["half_life"].between(low, high)),
+            ("passed_hurst", self.max_hurst is not None, lambda t: t["hurst"] < self.max_hurst),
+            ("passed_crossings", self.min_crossings_per_year is not None,
+             lambda t: t["crossings_per_year"] >= self.min_crossings_per_year),
+            ("passed_correlation", self.min_correlation is not None,
+             lambda t: t["correlation"] >= self.min_correlation),
+        ]
+
     def names(self) -> list[str]:
-        """Funnel names of the active filters, in order."""
-        active = [self.min_half_life is not None or self.max_half_life is not None,
-                  self.max_hurst is not None, self.min_crossings_per_year is not None,
-                  self.min_correlation is not None]
-        names = ["passed_half_life", "passed_hurst", "passed_crossings", "passed_correlation"]
-        return [name for name, on in zip(names, active) if on]
+        """Funnel names of the active filters, in the order they are applied."""
+        return [name for name, active, _ in self._rules() if active]
 
     def checks(self, table: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """(funnel name, pass mask) of every active filter, in the order they are applied."""
-        out = []
-        if self.min_half_life is not None or self.max_half_life is not None:
-            low = -np.inf if self.min_half_life is None else self.min_half_life
-            high = np.inf if self.max_half_life is None else self.max_half_life
-            out.append(("passed_half_life", table["half_life"].between(low, high).to_numpy()))
-        if self.max_hurst is not None:
-            out.append(("passed_hurst", (table["hurst"] < self.max_hurst).to_numpy()))
-        if self.min_crossings_per_year is not None:
-            crossings = table["crossings_per_year"] >= self.min_crossings_per_year
-            out.append(("passed_crossings", crossings.to_numpy()))
-        if self.min_correlation is not None:
-            out.append(("passed_correlation", (table["correlation"] >= self.min_correlation).to_numpy()))
-        return out
+        return [(name, rule(table).to_numpy()) for name, active, rule in self._rules() if active]
 
 
 NO_FILTERS = PairFilters(None, None, None, None, None)
@@ -125,8 +122,7 @@ def pair_statistics(values, series, screen, method, hedge, filters, coint_option
                  spread_std=spread.std(axis=0, ddof=1), half_life=spread_stats.half_life(spread),
                  hurst=spread_stats.hurst_exponent(spread),
                  crossings_per_year=spread_stats.crossings_per_year(spread, filters.periods_per_year))
-    corr = spread_stats.return_correlation_matrix(series)
-    stats["correlation"] = corr[iy, ix]
+    stats["correlation"] = spread_stats.pair_return_correlation(series, iy, ix)
     stats.setdefault("ssd", pair_ssd(values, iy, ix))
     stats["gatev_spread_std"] = distance_spread_stats(values, iy, ix)["gatev_spread_std"]
     if "johansen_trace" not in stats:

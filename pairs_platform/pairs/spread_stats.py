@@ -55,11 +55,26 @@ def crossings_per_year(spread: np.ndarray, periods_per_year: float = 252.0) -> n
     return crossings * periods_per_year / (spread.shape[0] - 1)
 
 
-def return_correlation_matrix(series: np.ndarray) -> np.ndarray:
-    """(N, N) Pearson correlation of the bar-to-bar changes of (log) price series."""
+def _unit_changes(series: np.ndarray) -> np.ndarray:
     changes = np.diff(series, axis=0)
     changes = changes - changes.mean(axis=0)
     scale = np.sqrt(np.einsum("tn,tn->n", changes, changes))
     with np.errstate(divide="ignore", invalid="ignore"):
-        unit = changes / scale
+        return changes / scale
+
+
+def return_correlation_matrix(series: np.ndarray) -> np.ndarray:
+    """(N, N) Pearson correlation of the bar-to-bar changes of (log) price series."""
+    unit = _unit_changes(series)
     return unit.T @ unit
+
+
+def pair_return_correlation(series: np.ndarray, iy, ix, chunk: int = 4096) -> np.ndarray:
+    """Pearson correlation of the bar-to-bar changes of the pairs (series[:, iy], series[:, ix])."""
+    unit = _unit_changes(series)
+    iy, ix = np.asarray(iy), np.asarray(ix)
+    out = np.empty(len(iy))
+    for start in range(0, len(iy), chunk):  # chunks of thousands of pairs bound the memory
+        part = slice(start, start + chunk)
+        out[part] = np.einsum("tk,tk->k", unit[:, iy[part]], unit[:, ix[part]])
+    return out

@@ -7,7 +7,8 @@ from statsmodels.tsa.vector_ar.vecm import coint_johansen
 
 from pairs_platform.pairs import bh_qvalues, johansen_pairs, mackinnonp, select_by_fdr
 from pairs_platform.pairs.candidates import pairs_within_labels
-from pairs_platform.pairs.spread_stats import crossings_per_year, half_life, hurst_exponent
+from pairs_platform.pairs.spread_stats import (crossings_per_year, half_life, hurst_exponent,
+                                               pair_return_correlation, return_correlation_matrix)
 
 
 @pytest.mark.parametrize("det_order, k_ar_diff", [(-1, 0), (0, 1), (1, 2)])
@@ -81,3 +82,12 @@ def test_pairs_within_labels_skips_noise_and_missing():
     assert list(zip(iy, ix)) == [(0, 2), (1, 5)]
     iy, ix = pairs_within_labels(["tech", None, "tech", "energy"])
     assert list(zip(iy, ix)) == [(0, 2)]
+
+
+def test_pair_return_correlation_matches_numpy():
+    rng = np.random.default_rng(3)
+    series = np.cumsum(rng.normal(size=(120, 6)), axis=0)
+    iy, ix = np.triu_indices(6, 1)
+    expected = np.corrcoef(np.diff(series, axis=0), rowvar=False)[iy, ix]
+    np.testing.assert_allclose(pair_return_correlation(series, iy, ix, chunk=4), expected, rtol=1e-12)
+    np.testing.assert_allclose(return_correlation_matrix(series)[iy, ix], expected, rtol=1e-12)
