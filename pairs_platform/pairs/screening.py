@@ -66,13 +66,19 @@ def engle_granger_stats(series, iy, ix, direction="both", **coint_options) -> Sc
     return Screen(np.where(flip, ix, iy), np.where(flip, iy, ix), stats, None, 2 * len(iy))
 
 
-def engle_granger_stage(series, iy, ix, fdr=0.05, direction="both", **coint_options) -> Screen:
-    """Engle-Granger tests with Benjamini-Hochberg q-values; passes the pairs with q <= fdr."""
+def engle_granger_stage(series, iy, ix, fdr=0.05, direction="both", max_pvalue=None,
+                        **coint_options) -> Screen:
+    """Engle-Granger tests with Benjamini-Hochberg q-values; passes the pairs with q <= fdr, or,
+    when ``max_pvalue`` is given, those with a pair p-value <= max_pvalue (a per-test level with
+    no multiple-testing control; q-values are still reported)."""
     if not 0.0 < fdr < 1.0:
         raise ValueError(f"fdr must be in (0, 1), got {fdr}")
+    if max_pvalue is not None and not 0.0 < max_pvalue < 1.0:
+        raise ValueError(f"max_pvalue must be in (0, 1) or None, got {max_pvalue}")
     screen = engle_granger_stats(series, iy, ix, direction, **coint_options)
     screen.stats["qvalue"] = bh_qvalues(screen.stats["pvalue_pair"])
-    screen.passed = screen.stats["qvalue"] <= fdr
+    screen.passed = (screen.stats["qvalue"] <= fdr if max_pvalue is None
+                     else screen.stats["pvalue_pair"] <= max_pvalue)
     return screen
 
 

@@ -166,7 +166,7 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                  filters: PairFilters | None = PairFilters(), max_pairs: int | None = None,
                  n_pairs: int = 20, group_by: str = "sector", log_prices: bool = True,
                  optics_options: dict | None = None,
-                 johansen_options: dict | None = None) -> pd.DataFrame:
+                 johansen_options: dict | None = None, max_pvalue: float | None = None) -> pd.DataFrame:
     """Select and rank the pairs of one formation window.
 
     Parameters
@@ -188,6 +188,9 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
         :func:`screening.engle_granger_stats`.
     hedge : "ols", "tls" or "unit" (beta 1, alpha the first-bar log gap); default "ols", "unit"
         for distance. filters : :class:`PairFilters` (None: no filters). max_pairs : keep the top.
+    max_pvalue : Engle-Granger only: pass pairs whose pair p-value is <= this per-test level instead
+        of selecting by FDR (no multiple-testing control; ``funnel["passed_fdr"]`` still says how
+        many would pass at ``fdr``).
     log_prices : work on log prices (the platform's spread convention); False uses raw prices.
 
     Returns
@@ -207,11 +210,14 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     iy, ix = candidate_pairs(names, series, candidates, instruments, group_by, optics_options)
     coint_options = {"trend": trend, "maxlag": maxlag, "autolag": autolag}
     joh = {"det_order": 0, "k_ar_diff": 1, **(johansen_options or {})}
-    stage_options = ({**coint_options, "direction": direction} if method == "engle_granger"
+    stage_options = ({**coint_options, "direction": direction, "max_pvalue": max_pvalue}
+                     if method == "engle_granger"
                      else dict(joh))
     screen = _run_stage(method, values, series, iy, ix, fdr, n_pairs, stage_options)
     funnel = {"method": method, "candidates": int(len(iy)), "tested": int(screen.n_tests),
               "passed_test": int(screen.passed.sum())}
+    if "qvalue" in screen.stats:
+        funnel["passed_fdr"] = int(np.sum(screen.stats["qvalue"] <= fdr))
     survivors = screen.subset(screen.passed)
     joh.pop("level", None)
     stats = pair_statistics(values, series, survivors, method, hedge, filters or NO_FILTERS,

@@ -8,6 +8,8 @@ window that ends at ``t`` (the value at ``t`` uses prices up to and including ``
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -72,3 +74,34 @@ def pair_ids(schedule: pd.DataFrame) -> list[str]:
     """Stable, readable ids for schedule rows: ``<window_id>|<y>~<x>``."""
     window = schedule["window_id"].astype(str) if "window_id" in schedule else pd.Series("0", index=schedule.index)
     return (window + "|" + schedule["y"].astype(str) + "~" + schedule["x"].astype(str)).tolist()
+
+
+@dataclass(frozen=True)
+class SpreadPanel:
+    """Spreads, z-scores and trading-window mask of every schedule row, on the price dates."""
+
+    dates: pd.DatetimeIndex
+    pair_ids: list[str]
+    spreads: np.ndarray
+    zscores: np.ndarray
+    mask: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table of the in-window cells: date, pair_id, spread, z."""
+        t, k = np.nonzero(self.mask)
+        return pd.DataFrame({"date": self.dates[t], "pair_id": np.asarray(self.pair_ids, dtype=object)[k],
+                             "spread": self.spreads[t, k], "z": self.zscores[t, k]})
+
+
+def spread_panel(prices: pd.DataFrame, schedule: pd.DataFrame, zscore: str = "formation",
+                 lookback: int = 60) -> SpreadPanel:
+    """All spreads and z-scores of a pair schedule at once (``zscore``: 'formation' or 'rolling')."""
+    spreads = pair_spreads(prices, schedule)
+    if zscore == "formation":
+        z = formation_zscores(spreads, schedule)
+    elif zscore == "rolling":
+        z = rolling_zscores(spreads, lookback)
+    else:
+        raise ValueError(f"zscore must be 'formation' or 'rolling', got {zscore!r}")
+    return SpreadPanel(pd.DatetimeIndex(prices.index, name="date"), pair_ids(schedule), spreads, z,
+                       trading_mask(pd.DatetimeIndex(prices.index), schedule))
