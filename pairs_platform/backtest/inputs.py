@@ -182,11 +182,25 @@ def prepare_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd
     allow = _entry_mask(entry_allowed, len(dates), len(schedule))
     half_life = schedule["half_life"].to_numpy(np.float64) if "half_life" in schedule else np.full(len(schedule), np.nan)
     market = (fill_px, close_px, accrual, mult, lot, classes, shortable, borrow)
+    row_lo, row_hi = active_row_range(start, end, len(dates))
     pairs = (iy.astype(np.int64), ix.astype(np.int64), start, end, half_life, zs, hedges, vols, allow,
-             limits.to_array(), limits.class_array())
+             limits.to_array(), limits.class_array(), row_lo, row_hi)
     cost_arr = np.array([costs.commission_per_unit, costs.min_commission, costs.slippage_bps / 1e4])
     return KernelInputs(dates, used, schedule, sp.pair_ids(schedule), market, pairs, param_matrix(params, index),
                         cost_arr, int(start.min()))
+
+
+def active_row_range(start: np.ndarray, end: np.ndarray, n_bars: int, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Per bar, the smallest range [lo, hi) of schedule rows holding every row with start <= t <= end."""
+    lo, hi = np.zeros(n_bars, dtype=np.int64), np.zeros(n_bars, dtype=np.int64)
+    n_rows = len(start)
+    for first in range(0, n_bars, chunk):  # chunks of bars bound the (bars, rows) mask's memory
+        t = np.arange(first, min(first + chunk, n_bars))[:, None]
+        active = (t >= start[None, :]) & (t <= end[None, :])
+        some = active.any(axis=1)
+        lo[t[:, 0]] = np.where(some, active.argmax(axis=1), 0)
+        hi[t[:, 0]] = np.where(some, n_rows - active[:, ::-1].argmax(axis=1), 0)
+    return lo, hi
 
 
 def _entry_mask(entry_allowed, n_bars: int, n_pairs: int) -> np.ndarray:

@@ -9,7 +9,11 @@ Per bar t of one parameter set, in this order:
 5. entries are decided from z at t, sized from equity and closes at t, and checked against the
    risk limits on the book projected after today's decisions; refusals are recorded.
 Orders from steps 4-5 fill at step 2 of bar t+1, so nothing at t uses a price after t.
-Parameter sets run in parallel (``prange``); every cross-pair step stays in compiled code.
+Parameter sets run in parallel (``prange``); every cross-pair step stays in compiled code. At bar t
+only schedule rows ``row_lo[t] <= k < row_hi[t]`` are visited (rows whose window [start, end]
+contains t lie in that range), so a long walk-forward schedule costs its active rows only.
+Helpers called inside the per-pair loops take scalars (or tuples of scalars) only: passing an array
+to a compiled call costs reference-count atomics per call, which dominated the run time before.
 """
 from __future__ import annotations
 
@@ -17,27 +21,35 @@ import numpy as np
 from numba import njit, prange
 
 from pairs_platform.backtest.layout import *  # noqa: F401,F403  (compile-time column constants)
-from pairs_platform.risk.checks import entry_refusal, portfolio_refusal
-from pairs_platform.risk.limits import REFUSE_ML_FILTER, REFUSE_NO_VOLATILITY, REFUSE_SIZE_ZERO
+from pairs_platform.risk.checks import entry_refusal_legs, portfolio_refusal_scalar
+from pairs_platform.risk.limits import (
+    LIM_DRAWDOWN, LIM_GROSS, LIM_INSTRUMENT, LIM_NET, LIM_OPEN_PAIRS, REFUSE_ML_FILTER, REFUSE_NO_VOLATILITY,
+    REFUSE_SIZE_ZERO,
+)
 from pairs_platform.risk.sizing import SIZING_VOL_TARGET, pair_units, y_notional
 from pairs_platform.signals.rules import (
-    EXIT_NONE, EXIT_OPEN, EXIT_STOP_PNL, EXIT_STOP_TIME, EXIT_WINDOW_END, entry_side, is_stop,
-    signal_exit, time_stop_bars,
+    EXIT_NONE, EXIT_OPEN, EXIT_STOP_PNL, EXIT_STOP_TIME, EXIT_WINDOW_END, entry_side, is_stop, signal_exit,
+    time_stop_bars,
 )
 
 
 @njit(cache=True)
-def _commission(units, costs):
-    if units == 0.0:
-        return 0.0
-    return max(costs[COST_MIN], abs(units) * costs[COST_PER_UNIT])
+def _order_costs(units_y, units_x, value_y, value_x, per_unit, minimum, slip_rate):
+    """(traded notional, slippage, commission) of the two leg orders (``value_*``: fill x multiplier)."""
+    notional = abs(units_y) * value_y + abs(units_x) * value_x
+    comm = 0.0
+    if units_y != 0.0:
+        comm += max(minimum, abs(units_y) * per_unit)
+    if units_x != 0.0:
+        comm += max(minimum, abs(units_x) * per_unit)
+    return notional, notional * slip_rate, comm
 
 
 @njit(cache=True)
-def _record_trade(p, k, fs, ist, t, exit_py, exit_px, exit_notional, pnl, reason, stats, record, tf, ti):
+def _record_trade(p, k, fs, ist, t, exit_py, exit_px, exit_notional, pnl, reason, stats, tf, ti):
     n = int(stats[p, ST_TRADE_RECORDS])
     stats[p, ST_TRADE_RECORDS] += 1
-    if not record or n >= tf.shape[0]:
+    if n >= tf.shape[0]:
         return
     tf[n, TF_UY], tf[n, TF_UX] = fs[k, FS_UY], fs[k, FS_UX]
     tf[n, TF_ENTRY_PY], tf[n, TF_ENTRY_PX] = fs[k, FS_PY], fs[k, FS_PX]
@@ -51,60 +63,78 @@ def _record_trade(p, k, fs, ist, t, exit_py, exit_px, exit_notional, pnl, reason
 
 
 @njit(cache=True)
-def _borrow_fee(t, k, fs, a, b, close_px, mult, borrow, accrual):
+def _borrow_fee(units_y, units_x, value_y, value_x, rate_y, rate_x, years):
+    """Borrow fee of the short legs held over ``years`` (``value_*``: previous close x multiplier)."""
     fee = 0.0
-    if fs[k, FS_UY] < 0.0:
-        fee -= fs[k, FS_UY] * close_px[t - 1, a] * mult[a] * borrow[a] * accrual[t]
-    if fs[k, FS_UX] < 0.0:
-        fee -= fs[k, FS_UX] * close_px[t - 1, b] * mult[b] * borrow[b] * accrual[t]
-    fs[k, FS_BORROW] += fee
+    if units_y < 0.0:
+        fee -= units_y * value_y * rate_y * years
+    if units_x < 0.0:
+        fee -= units_x * value_x * rate_x * years
     return fee
 
 
 @njit(cache=True)
-def _fill(p, t, k, a, b, fs, ist, pos, absu, fill_px, mult, costs, stats, record, tf, ti):
-    """Fill pair k's pending order at bar t; returns the cash change."""
-    py, px, my, mx = fill_px[t, a], fill_px[t, b], mult[a], mult[b]
-    entering = ist[k, IS_PEND] == PEND_ENTER
-    uy = fs[k, FS_NEW_UY] if entering else -fs[k, FS_UY]
-    ux = fs[k, FS_NEW_UX] if entering else -fs[k, FS_UX]
-    notional = abs(uy) * py * my + abs(ux) * px * mx
-    slip = notional * costs[COST_SLIPPAGE]
-    comm = _commission(uy, costs) + _commission(ux, costs)
-    pos[a] += uy
-    pos[b] += ux
-    stats[p, ST_TRADED_NOTIONAL] += notional
-    stats[p, ST_COMMISSION] += comm
-    stats[p, ST_SLIPPAGE] += slip
-    ist[k, IS_PEND] = PEND_NONE
-    if entering:
-        absu[a] += abs(uy)
-        absu[b] += abs(ux)
-        fs[k, FS_UY], fs[k, FS_UX], fs[k, FS_PY], fs[k, FS_PX] = uy, ux, py, px
-        fs[k, FS_COMM], fs[k, FS_SLIP], fs[k, FS_BORROW], fs[k, FS_NOTIONAL] = comm, slip, 0.0, notional
-        ist[k, IS_SIDE], ist[k, IS_ENTRY_FILL] = ist[k, IS_PEND_SIDE], t
-    else:
-        absu[a] -= abs(uy)
-        absu[b] -= abs(ux)
+def _accrue_borrow(p, t, m, s, fs, ist, stats):
+    """Borrow accrued at bar t on short legs carried over from t-1; returns the total fee."""
+    _, close_px, accrual, mult, _, _, _, borrow = m
+    iy, ix, row_lo, row_hi = s[0], s[1], s[11], s[12]
+    total = 0.0
+    for k in range(row_lo[t], row_hi[t]):
+        if ist[k, IS_SIDE] == 0:
+            continue
+        a, b = iy[k], ix[k]
+        fee = _borrow_fee(fs[k, FS_UY], fs[k, FS_UX], close_px[t - 1, a] * mult[a], close_px[t - 1, b] * mult[b],
+                          borrow[a], borrow[b], accrual[t])
+        fs[k, FS_BORROW] += fee
+        total += fee
+    stats[p, ST_BORROW] += total
+    return total
+
+
+@njit(cache=True)
+def _fill_orders(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti):
+    """Fill the orders decided at t-1 at ``fill_px[t]``; returns the cash change."""
+    fill_px, _, _, mult, _, _, _, _ = m
+    iy, ix, row_lo, row_hi = s[0], s[1], s[11], s[12]
+    cash = 0.0
+    for k in range(row_lo[t], row_hi[t]):
+        pend = ist[k, IS_PEND]
+        if pend == PEND_NONE:
+            continue
+        a, b = iy[k], ix[k]
+        py, px, my, mx = fill_px[t, a], fill_px[t, b], mult[a], mult[b]
+        entering = pend == PEND_ENTER
+        uy = fs[k, FS_NEW_UY] if entering else -fs[k, FS_UY]
+        ux = fs[k, FS_NEW_UX] if entering else -fs[k, FS_UX]
+        notional, slip, comm = _order_costs(uy, ux, py * my, px * mx, costs[COST_PER_UNIT], costs[COST_MIN],
+                                            costs[COST_SLIPPAGE])
+        cash -= uy * py * my + ux * px * mx + slip + comm
+        pos[a] += uy
+        pos[b] += ux
+        absu[a] += abs(uy) if entering else -abs(uy)
+        absu[b] += abs(ux) if entering else -abs(ux)
+        stats[p, ST_TRADED_NOTIONAL] += notional
+        stats[p, ST_COMMISSION] += comm
+        stats[p, ST_SLIPPAGE] += slip
+        ist[k, IS_PEND] = PEND_NONE
+        if entering:
+            fs[k, FS_UY], fs[k, FS_UX], fs[k, FS_PY], fs[k, FS_PX] = uy, ux, py, px
+            fs[k, FS_COMM], fs[k, FS_SLIP], fs[k, FS_BORROW], fs[k, FS_NOTIONAL] = comm, slip, 0.0, notional
+            ist[k, IS_SIDE], ist[k, IS_ENTRY_FILL] = ist[k, IS_PEND_SIDE], t
+            continue
         fs[k, FS_COMM] += comm
         fs[k, FS_SLIP] += slip
         pnl = (fs[k, FS_UY] * (py - fs[k, FS_PY]) * my + fs[k, FS_UX] * (px - fs[k, FS_PX]) * mx
                - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
-        _count_trade(p, pnl, t - ist[k, IS_ENTRY_FILL], stats)
-        _record_trade(p, k, fs, ist, t, py, px, notional, pnl, ist[k, IS_REASON], stats, record, tf, ti)
+        stats[p, ST_TRADES] += 1
+        stats[p, ST_HOLD_BARS] += t - ist[k, IS_ENTRY_FILL]
+        stats[p, ST_WINS] += pnl > 0.0
+        stats[p, ST_GROSS_PROFIT] += max(pnl, 0.0)
+        stats[p, ST_GROSS_LOSS] += max(-pnl, 0.0)
+        if record:
+            _record_trade(p, k, fs, ist, t, py, px, notional, pnl, ist[k, IS_REASON], stats, tf, ti)
         ist[k, IS_SIDE] = 0
-    return -(uy * py * my + ux * px * mx) - slip - comm
-
-
-@njit(cache=True)
-def _count_trade(p, pnl, held, stats):
-    stats[p, ST_TRADES] += 1
-    stats[p, ST_HOLD_BARS] += held
-    if pnl > 0.0:
-        stats[p, ST_WINS] += 1
-        stats[p, ST_GROSS_PROFIT] += pnl
-    else:
-        stats[p, ST_GROSS_LOSS] -= pnl
+    return cash
 
 
 @njit(cache=True)
@@ -120,18 +150,14 @@ def _mark(t, pos, close_px, mult):
 
 
 @njit(cache=True)
-def _exit_reason(t, k, a, b, fs, ist, z, close_px, mult, end, prm_p):
-    side = ist[k, IS_SIDE]
-    if t >= end[k] - 1:
+def _exit_reason(side, z, bars_held, max_hold, last_decision, exit_z, stop_z, pnl_stop, pnl, notional):
+    """Exit reason of an open pair from scalars: window end, z stop, signal, P&L stop, time stop."""
+    if last_decision:
         return EXIT_WINDOW_END
-    reason = signal_exit(side, z, prm_p[PRM_EXIT], prm_p[PRM_STOP])
-    if reason == EXIT_NONE and prm_p[PRM_PNL_STOP] > 0.0:
-        pnl = (fs[k, FS_UY] * (close_px[t, a] - fs[k, FS_PY]) * mult[a]
-               + fs[k, FS_UX] * (close_px[t, b] - fs[k, FS_PX]) * mult[b]
-               - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
-        if pnl <= -prm_p[PRM_PNL_STOP] * fs[k, FS_NOTIONAL]:
-            reason = EXIT_STOP_PNL
-    if reason == EXIT_NONE and t - ist[k, IS_ENTRY_DEC] >= ist[k, IS_MAX_HOLD]:
+    reason = signal_exit(side, z, exit_z, stop_z)
+    if reason == EXIT_NONE and pnl_stop > 0.0 and pnl <= -pnl_stop * notional:
+        reason = EXIT_STOP_PNL
+    if reason == EXIT_NONE and bars_held >= max_hold:
         reason = EXIT_STOP_TIME
     return reason
 
@@ -150,95 +176,72 @@ def _book_values(t, proj, close_px, mult, classes, class_gross):
 
 
 @njit(cache=True)
-def _size_and_check(t, k, side, eq, peak, n_open, m, s, proj, proj_abs, gross, net, class_gross, prm_p):
-    """(refusal code, units_y, units_x, beta) of a candidate entry."""
-    _, close_px, _, mult, lot, classes, shortable, _ = m
-    iy, ix, _, _, _, _, hedge, vols, allow, limits, class_limits = s
-    if not allow[min(t, allow.shape[0] - 1), min(k, allow.shape[1] - 1)]:
-        return REFUSE_ML_FILTER, 0.0, 0.0, 0.0
-    code = portfolio_refusal(eq, peak, n_open, limits)
-    if code != 0:
-        return code, 0.0, 0.0, 0.0
-    a, b = iy[k], ix[k]
-    beta = hedge[int(prm_p[PRM_HEDGE_INDEX]), t, k]
-    sizing = int(prm_p[PRM_SIZING])
-    vol = vols[int(prm_p[PRM_VOL_INDEX]), t, k] if sizing == SIZING_VOL_TARGET else np.nan
-    notional = y_notional(eq, beta, sizing, prm_p[PRM_PAIR_CAPITAL], prm_p[PRM_VOL_TARGET], vol)
+def _candidate_units(side, eq, beta, vol, sizing, pair_capital, vol_target, px_y, px_x, mult_y, mult_x, lot_y, lot_x):
+    """(refusal code, units_y, units_x) of a candidate's size: no volatility, rounds to zero, or 0."""
+    notional = y_notional(eq, beta, sizing, pair_capital, vol_target, vol)
     if np.isnan(notional):
-        return REFUSE_NO_VOLATILITY, 0.0, 0.0, beta
-    uy, ux = pair_units(side, notional, beta, close_px[t, a], close_px[t, b], mult[a], mult[b], lot[a], lot[b])
+        return REFUSE_NO_VOLATILITY, 0.0, 0.0
+    uy, ux = pair_units(side, notional, beta, px_y, px_x, mult_y, mult_x, lot_y, lot_x)
     if uy == 0.0 or (ux == 0.0 and beta != 0.0):
-        return REFUSE_SIZE_ZERO, uy, ux, beta
-    code = entry_refusal(eq, a, b, uy, ux, close_px[t, a] * mult[a], close_px[t, b] * mult[b], proj, proj_abs,
-                         classes, shortable, gross, net, class_gross, limits, class_limits)
-    return code, uy, ux, beta
+        return REFUSE_SIZE_ZERO, uy, ux
+    return 0, uy, ux
 
 
 @njit(cache=True)
-def _record_refusal(p, t, k, side, code, z, stats, record, ri, rz):
-    n = int(stats[p, ST_REFUSALS])
-    stats[p, ST_REFUSALS] += 1
-    if record and n < ri.shape[0]:
+def _record_refusal(n, t, k, side, code, z, ri, rz):
+    if n < ri.shape[0]:
         ri[n, RI_BAR], ri[n, RI_PAIR], ri[n, RI_SIDE], ri[n, RI_CODE] = t, k, side, code
         rz[n] = z
-
-
-@njit(cache=True)
-def _step_fills(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti):
-    """Borrow accrual, then fills of the orders decided at t-1; returns the cash change."""
-    fill_px, close_px, accrual, mult, _, _, _, borrow = m
-    iy, ix = s[0], s[1]
-    cash = 0.0
-    for k in range(iy.shape[0]):
-        if ist[k, IS_SIDE] == 0 and ist[k, IS_PEND] == PEND_NONE:
-            continue
-        a, b = iy[k], ix[k]
-        if ist[k, IS_SIDE] != 0:
-            fee = _borrow_fee(t, k, fs, a, b, close_px, mult, borrow, accrual)
-            stats[p, ST_BORROW] += fee
-            cash -= fee
-        if ist[k, IS_PEND] != PEND_NONE:
-            cash += _fill(p, t, k, a, b, fs, ist, pos, absu, fill_px, mult, costs, stats, record, tf, ti)
-    return cash
 
 
 @njit(cache=True)
 def _step_exits(t, m, s, fs, ist, proj, proj_abs, prm_p):
     """Exit decisions at t; returns (pairs held at close t, pairs still open after exits, residual)."""
     _, close_px, _, mult, _, _, _, _ = m
-    iy, ix, _, end, _, zs, _, _, _, _, _ = s
+    iy, ix, _, end, _, zs, _, _, _, _, _, row_lo, row_hi = s
     z_index = int(prm_p[PRM_Z_INDEX])
+    exit_z, stop_z, pnl_stop, cooldown = prm_p[PRM_EXIT], prm_p[PRM_STOP], prm_p[PRM_PNL_STOP], int(prm_p[PRM_COOLDOWN])
     held, still_open, residual = 0, 0, 0.0
-    for k in range(iy.shape[0]):
-        if ist[k, IS_SIDE] == 0:
+    for k in range(row_lo[t], row_hi[t]):
+        side = ist[k, IS_SIDE]
+        if side == 0:
             continue
         a, b = iy[k], ix[k]
+        uy, ux = fs[k, FS_UY], fs[k, FS_UX]
+        vy, vx = close_px[t, a] * mult[a], close_px[t, b] * mult[b]
         held += 1
-        residual += fs[k, FS_UX] * close_px[t, b] * mult[b] + fs[k, FS_BETA] * fs[k, FS_UY] * close_px[t, a] * mult[a]
+        residual += ux * vx + fs[k, FS_BETA] * uy * vy
+        pnl = 0.0
+        if pnl_stop > 0.0:
+            pnl = (uy * (close_px[t, a] - fs[k, FS_PY]) * mult[a] + ux * (close_px[t, b] - fs[k, FS_PX]) * mult[b]
+                   - fs[k, FS_COMM] - fs[k, FS_SLIP] - fs[k, FS_BORROW])
         z = zs[z_index, t, k]
-        reason = _exit_reason(t, k, a, b, fs, ist, z, close_px, mult, end, prm_p)
+        reason = _exit_reason(side, z, t - ist[k, IS_ENTRY_DEC], ist[k, IS_MAX_HOLD], t >= end[k] - 1,
+                              exit_z, stop_z, pnl_stop, pnl, fs[k, FS_NOTIONAL])
         if reason == EXIT_NONE:
             still_open += 1
             continue
         ist[k, IS_PEND], ist[k, IS_REASON], ist[k, IS_EXIT_DEC] = PEND_EXIT, reason, t
         fs[k, FS_EXIT_Z] = z
         if is_stop(reason):
-            ist[k, IS_COOL_UNTIL] = t + int(prm_p[PRM_COOLDOWN]) + 1
-        proj[a] -= fs[k, FS_UY]
-        proj[b] -= fs[k, FS_UX]
-        proj_abs[a] -= abs(fs[k, FS_UY])
-        proj_abs[b] -= abs(fs[k, FS_UX])
+            ist[k, IS_COOL_UNTIL] = t + cooldown + 1
+        proj[a] -= uy
+        proj[b] -= ux
+        proj_abs[a] -= abs(uy)
+        proj_abs[b] -= abs(ux)
     return held, still_open, residual
 
 
 @njit(cache=True)
 def _step_entries(p, t, m, s, fs, ist, proj, proj_abs, class_gross, eq, peak, n_open, prm_p, stats, record, ri, rz):
     """Entry decisions at t, each checked against the book projected after earlier decisions."""
-    _, close_px, _, mult, _, classes, _, _ = m
-    iy, ix, start, end, half_life, zs, _, _, _, _, _ = s
+    _, close_px, _, mult, lot, classes, shortable, _ = m
+    iy, ix, start, end, half_life, zs, hedge, vols, allow, limits, class_limits, row_lo, row_hi = s
     gross, net = _book_values(t, proj, close_px, mult, classes, class_gross)
-    z_index = int(prm_p[PRM_Z_INDEX])
-    for k in range(iy.shape[0]):
+    z_index, h_index, v_index = int(prm_p[PRM_Z_INDEX]), int(prm_p[PRM_HEDGE_INDEX]), int(prm_p[PRM_VOL_INDEX])
+    sizing, vol_sizing = int(prm_p[PRM_SIZING]), int(prm_p[PRM_SIZING]) == SIZING_VOL_TARGET
+    t_allow, k_allow_max = min(t, allow.shape[0] - 1), allow.shape[1] - 1
+    for k in range(row_lo[t], row_hi[t]):
         if ist[k, IS_SIDE] != 0 or ist[k, IS_PEND] != PEND_NONE:
             continue
         if t < start[k] or t > end[k] - 2 or t < ist[k, IS_COOL_UNTIL]:
@@ -247,28 +250,48 @@ def _step_entries(p, t, m, s, fs, ist, proj, proj_abs, class_gross, eq, peak, n_
         side = entry_side(z, prm_p[PRM_ENTRY], prm_p[PRM_STOP])
         if side == 0:
             continue
-        code, uy, ux, beta = _size_and_check(t, k, side, eq, peak, n_open, m, s, proj, proj_abs,
-                                             gross, net, class_gross, prm_p)
+        code = REFUSE_ML_FILTER if not allow[t_allow, min(k, k_allow_max)] else portfolio_refusal_scalar(
+            eq, peak, n_open, limits[LIM_DRAWDOWN], limits[LIM_OPEN_PAIRS])
+        a, b, beta = iy[k], ix[k], hedge[h_index, t, k]
+        uy, ux = 0.0, 0.0
+        if code == 0:
+            code, uy, ux = _candidate_units(side, eq, beta, vols[v_index, t, k] if vol_sizing else np.nan, sizing,
+                                            prm_p[PRM_PAIR_CAPITAL], prm_p[PRM_VOL_TARGET], close_px[t, a],
+                                            close_px[t, b], mult[a], mult[b], lot[a], lot[b])
+        if code == 0:
+            c_y, c_x = classes[a], classes[b]
+            leg_y = (close_px[t, a] * mult[a], proj[a], proj_abs[a], shortable[a], c_y, class_gross[c_y], class_limits[c_y])
+            leg_x = (close_px[t, b] * mult[b], proj[b], proj_abs[b], shortable[b], c_x, class_gross[c_x], class_limits[c_x])
+            code = entry_refusal_legs(eq, uy, ux, leg_y, leg_x, gross, net, limits[LIM_GROSS], limits[LIM_NET],
+                                      limits[LIM_INSTRUMENT])
         if code != 0:
-            _record_refusal(p, t, k, side, code, z, stats, record, ri, rz)
+            if record:
+                _record_refusal(int(stats[p, ST_REFUSALS]), t, k, side, code, z, ri, rz)
+            stats[p, ST_REFUSALS] += 1
             continue
-        a, b = iy[k], ix[k]
-        vy, vx = close_px[t, a] * mult[a], close_px[t, b] * mult[b]
-        d_y = abs(proj[a] + uy) * vy - abs(proj[a]) * vy
-        d_x = abs(proj[b] + ux) * vx - abs(proj[b]) * vx
-        gross += d_y + d_x
-        net += uy * vy + ux * vx
-        class_gross[classes[a]] += d_y
-        class_gross[classes[b]] += d_x
-        proj[a] += uy
-        proj[b] += ux
-        proj_abs[a] += abs(uy)
-        proj_abs[b] += abs(ux)
+        gross, net = _accept_entry(t, k, a, b, side, z, beta, uy, ux, close_px[t, a] * mult[a], close_px[t, b] * mult[b],
+                                   classes[a], classes[b], half_life[k], proj, proj_abs, class_gross, gross, net,
+                                   fs, ist, prm_p)
         n_open += 1
-        ist[k, IS_PEND], ist[k, IS_PEND_SIDE], ist[k, IS_ENTRY_DEC], ist[k, IS_EXIT_DEC] = PEND_ENTER, side, t, -1
-        ist[k, IS_MAX_HOLD] = time_stop_bars(prm_p[PRM_MAX_HOLD], prm_p[PRM_MAX_HOLD_HL], half_life[k])
-        fs[k, FS_NEW_UY], fs[k, FS_NEW_UX], fs[k, FS_ENTRY_Z], fs[k, FS_BETA] = uy, ux, z, beta
-        fs[k, FS_EXIT_Z] = np.nan
+
+
+@njit(cache=True)
+def _accept_entry(t, k, a, b, side, z, beta, uy, ux, vy, vx, c_y, c_x, half_life, proj, proj_abs, class_gross,
+                  gross, net, fs, ist, prm_p):
+    """Book an accepted entry as a pending order and update the projected book; returns (gross, net)."""
+    d_y = abs(proj[a] + uy) * vy - abs(proj[a]) * vy
+    d_x = abs(proj[b] + ux) * vx - abs(proj[b]) * vx
+    class_gross[c_y] += d_y
+    class_gross[c_x] += d_x
+    proj[a] += uy
+    proj[b] += ux
+    proj_abs[a] += abs(uy)
+    proj_abs[b] += abs(ux)
+    ist[k, IS_PEND], ist[k, IS_PEND_SIDE], ist[k, IS_ENTRY_DEC], ist[k, IS_EXIT_DEC] = PEND_ENTER, side, t, -1
+    ist[k, IS_MAX_HOLD] = time_stop_bars(prm_p[PRM_MAX_HOLD], prm_p[PRM_MAX_HOLD_HL], half_life)
+    fs[k, FS_NEW_UY], fs[k, FS_NEW_UX], fs[k, FS_ENTRY_Z], fs[k, FS_BETA] = uy, ux, z, beta
+    fs[k, FS_EXIT_Z] = np.nan
+    return gross + d_y + d_x, net + uy * vy + ux * vx
 
 
 @njit(cache=True)
@@ -287,7 +310,8 @@ def _record_open_trades(p, m, s, fs, ist, stats, record, tf, ti):
         if ist[k, IS_PEND] != PEND_EXIT:
             ist[k, IS_EXIT_DEC] = -1
         notional = abs(fs[k, FS_UY]) * py * mult[a] + abs(fs[k, FS_UX]) * px * mult[b]
-        _record_trade(p, k, fs, ist, -1, py, px, notional, pnl, EXIT_OPEN, stats, record, tf, ti)
+        if record:
+            _record_trade(p, k, fs, ist, -1, py, px, notional, pnl, EXIT_OPEN, stats, tf, ti)
 
 
 @njit(cache=True)
@@ -307,7 +331,9 @@ def simulate_one(p, m, s, prm, costs, capital, peak0, series, stats, record, tar
     prm_p = prm[p]
     cash, peak = capital, max(capital, peak0)
     for t in range(n_bars):
-        cash += _step_fills(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti)
+        if t > 0:
+            cash -= _accrue_borrow(p, t, m, s, fs, ist, stats)
+        cash += _fill_orders(p, t, m, s, fs, ist, pos, absu, costs, stats, record, tf, ti)
         value, gross = _mark(t, pos, close_px, mult)
         eq = cash + value
         peak = max(peak, eq)

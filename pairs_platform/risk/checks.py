@@ -21,15 +21,22 @@ from pairs_platform.risk.limits import (
 
 
 @njit(cache=True)
-def portfolio_refusal(equity: float, peak_equity: float, open_pairs: int, limits: np.ndarray) -> int:
+def portfolio_refusal_scalar(equity: float, peak_equity: float, open_pairs: int, max_drawdown: float,
+                             max_open_pairs: float) -> int:
     """Refusal code from portfolio state alone (circuit breaker, capital, open pairs); 0 if none."""
-    if equity <= peak_equity * (1.0 - limits[LIM_DRAWDOWN]):
+    if equity <= peak_equity * (1.0 - max_drawdown):
         return REFUSE_DRAWDOWN_HALT
     if not equity > 0.0:
         return REFUSE_NO_CAPITAL
-    if open_pairs >= limits[LIM_OPEN_PAIRS]:
+    if open_pairs >= max_open_pairs:
         return REFUSE_MAX_OPEN_PAIRS
     return 0
+
+
+@njit(cache=True)
+def portfolio_refusal(equity: float, peak_equity: float, open_pairs: int, limits: np.ndarray) -> int:
+    """:func:`portfolio_refusal_scalar` with the limits array of :meth:`RiskLimits.to_array`."""
+    return portfolio_refusal_scalar(equity, peak_equity, open_pairs, limits[LIM_DRAWDOWN], limits[LIM_OPEN_PAIRS])
 
 
 @njit(cache=True)
@@ -38,35 +45,46 @@ def _over(new: float, old: float, limit: float) -> bool:
 
 
 @njit(cache=True)
-def entry_refusal(equity, iy, ix, units_y, units_x, value_y, value_x, positions, abs_units,
-                  classes, shortable, gross, net, class_gross, limits, class_limits) -> int:
-    """Refusal code of one entry given the projected book; 0 when every limit holds.
+def entry_refusal_legs(equity, units_y, units_x, leg_y, leg_x, gross, net, max_gross, max_net, max_instrument) -> int:
+    """Refusal code of one entry from scalars; 0 when every limit holds.
 
-    ``value_*`` are price x multiplier of each leg; ``positions`` net units per instrument,
-    ``abs_units`` the sum over pairs of |leg units| per instrument; ``gross``/``net`` in currency;
-    ``class_gross`` gross currency per asset class.
+    Each leg is a tuple ``(value, position, abs_units, shortable, class_code, class_gross,
+    class_limit)``: price x multiplier, projected net units, sum over pairs of |leg units|,
+    whether it may be sold short, its asset class, that class's projected gross (currency) and its
+    limit (fraction of equity). ``gross``/``net``: projected book in currency.
     """
-    if (units_y < 0 and not shortable[iy]) or (units_x < 0 and not shortable[ix]):
+    v_y, pos_y, abs_y, short_y, c_y, g_y, lim_y = leg_y
+    v_x, pos_x, abs_x, short_x, c_x, g_x, lim_x = leg_x
+    if (units_y < 0 and not short_y) or (units_x < 0 and not short_x):
         return REFUSE_NOT_SHORTABLE
-    old_y, old_x = abs(positions[iy]) * value_y, abs(positions[ix]) * value_x
-    d_y = abs(positions[iy] + units_y) * value_y - old_y
-    d_x = abs(positions[ix] + units_x) * value_x - old_x
-    if _over(gross + d_y + d_x, gross, limits[LIM_GROSS] * equity):
+    d_y = abs(pos_y + units_y) * v_y - abs(pos_y) * v_y
+    d_x = abs(pos_x + units_x) * v_x - abs(pos_x) * v_x
+    if _over(gross + d_y + d_x, gross, max_gross * equity):
         return REFUSE_GROSS_LIMIT
-    new_net = net + units_y * value_y + units_x * value_x
-    if _over(abs(new_net), abs(net), limits[LIM_NET] * equity):
+    new_net = net + units_y * v_y + units_x * v_x
+    if _over(abs(new_net), abs(net), max_net * equity):
         return REFUSE_NET_LIMIT
-    cap = limits[LIM_INSTRUMENT] * equity
-    if (abs_units[iy] + abs(units_y)) * value_y > cap or (abs_units[ix] + abs(units_x)) * value_x > cap:
+    cap = max_instrument * equity
+    if (abs_y + abs(units_y)) * v_y > cap or (abs_x + abs(units_x)) * v_x > cap:
         return REFUSE_INSTRUMENT_LIMIT
-    c_y, c_x = classes[iy], classes[ix]
     if c_y == c_x:
-        if _over(class_gross[c_y] + d_y + d_x, class_gross[c_y], class_limits[c_y] * equity):
+        if _over(g_y + d_y + d_x, g_y, lim_y * equity):
             return REFUSE_CLASS_LIMIT
-    elif (_over(class_gross[c_y] + d_y, class_gross[c_y], class_limits[c_y] * equity)
-          or _over(class_gross[c_x] + d_x, class_gross[c_x], class_limits[c_x] * equity)):
+    elif _over(g_y + d_y, g_y, lim_y * equity) or _over(g_x + d_x, g_x, lim_x * equity):
         return REFUSE_CLASS_LIMIT
     return 0
+
+
+@njit(cache=True)
+def entry_refusal(equity, iy, ix, units_y, units_x, value_y, value_x, positions, abs_units,
+                  classes, shortable, gross, net, class_gross, limits, class_limits) -> int:
+    """:func:`entry_refusal_legs` on array state: ``positions`` net units and ``abs_units`` sum of
+    |leg units| per instrument, ``class_gross`` per asset class, ``limits`` from RiskLimits.to_array."""
+    c_y, c_x = classes[iy], classes[ix]
+    leg_y = (value_y, positions[iy], abs_units[iy], shortable[iy], c_y, class_gross[c_y], class_limits[c_y])
+    leg_x = (value_x, positions[ix], abs_units[ix], shortable[ix], c_x, class_gross[c_x], class_limits[c_x])
+    return entry_refusal_legs(equity, units_y, units_x, leg_y, leg_x, gross, net, limits[LIM_GROSS],
+                              limits[LIM_NET], limits[LIM_INSTRUMENT])
 
 
 def pre_trade_check(y: str, x: str, units_y: float, units_x: float, *, positions: pd.Series,
