@@ -24,7 +24,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pairs_platform.demo
+	$(BIN)/python -m pairs_platform.defs.demo
 
 test: install
 	$(BIN)/python -m pytest -q pairs_platform_tests

@@ -53,7 +53,8 @@ def _execute_sessions(context, broker, ledger, strategy, instruments, cleaned_pr
 _same_session = {"cleaned_prices": dg.AssetIn()}
 
 
-@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, ins=_same_session, kinds={"sql"})
+@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, ins=_same_session, kinds={"sql"},
+          backfill_policy=dg.BackfillPolicy.single_run())
 def paper_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                      paper_broker: PaperBrokerResource, instruments: pd.DataFrame,
                      cleaned_prices: pd.DataFrame, target_positions: pd.DataFrame):
