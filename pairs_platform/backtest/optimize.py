@@ -26,6 +26,8 @@ from pairs_platform.backtest.tracking import log_search_to_mlflow  # noqa: F401 
 from pairs_platform.risk.limits import RiskLimits
 
 METRICS = ("sharpe", "sortino", "calmar", "cagr", "total_return")
+__all__ = ["METRICS", "SearchResult", "grid_params", "grid_search", "log_search_to_mlflow", "random_params",
+           "random_search", "score_windows", "trading_windows", "walk_forward_search"]
 
 
 @dataclass
