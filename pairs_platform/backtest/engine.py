@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.backtest import layout as L
-from pairs_platform.backtest.inputs import KernelInputs, prepare_inputs
+from pairs_platform.backtest.inputs import KernelInputs, check_prices, prepare_inputs
 from pairs_platform.backtest.kernel import simulate_grid, simulate_one
 from pairs_platform.backtest.metrics import performance_summary
 from pairs_platform.backtest.params import CostModel, StrategyParams
@@ -59,8 +59,23 @@ def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.D
     """
     if not capital > 0:
         raise ValueError(f"capital must be > 0, got {capital}")
+    if len(schedule) == 0:  # nothing was selected: a flat book over the whole price history
+        return _flat_result(prices, schedule, params, costs, limits, capital)
     inp = prepare_inputs(prices, schedule, instruments, [params], costs, limits, entry_allowed, open_prices)
     raw = _run_recorded(inp, capital, capital if peak_equity is None else peak_equity)
+    return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
+
+
+def _flat_result(prices, schedule, params, costs, limits, capital) -> BacktestResult:
+    check_prices(prices)
+    dates = pd.DatetimeIndex(prices.index)
+    sched = pd.DataFrame(columns=["window_id", "y", "x", "beta"]).astype({"window_id": "int64", "beta": "float64"})
+    inp = KernelInputs(dates, pd.Index([]), sched, [], (), (), np.zeros((1, L.N_PRM)), np.zeros(L.N_COST), 0)
+    n = len(dates)
+    raw = dict(series=np.zeros((1, L.N_SER, n)), targets=np.zeros((n, 0)), tf=np.zeros((0, L.N_TF)),
+               ti=np.zeros((0, L.N_TI), dtype=np.int64), ri=np.zeros((0, L.N_RI), dtype=np.int64), rz=np.zeros(0),
+               final_f=np.zeros((0, L.N_FS)), final_i=np.zeros((0, L.N_IS), dtype=np.int64), n_trades=0, n_refusals=0)
+    raw["series"][0, L.SER_EQUITY] = capital
     return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
 
 

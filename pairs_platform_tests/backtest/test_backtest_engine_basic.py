@@ -94,3 +94,12 @@ def test_limits_refuse_and_record(market):
                        limits=RiskLimits(max_open_pairs=1, max_drawdown=None))
     assert (res.exposure["open_pairs"] <= 1).all()
     assert (res.refusals["reason"] == "max_open_pairs").sum() > 0
+
+
+def test_empty_schedule_gives_a_flat_book(market):
+    prices, schedule = market
+    res = run_backtest(prices, schedule.iloc[:0], capital=5e5)
+    assert (res.equity == 5e5).all() and len(res.equity) == len(prices)
+    assert len(res.trades) == 0 and len(res.refusals) == 0 and len(res.leg_positions) == 0
+    assert (res.positions.to_numpy() == 0).all() and list(res.positions.columns) == list(prices.columns)
+    assert res.summary["trade_count"] == 0 and res.summary["total_return"] == 0.0

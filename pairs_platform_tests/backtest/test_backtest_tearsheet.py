@@ -25,3 +25,10 @@ def test_tearsheet_sections_and_images():
     assert equity_curve_png(res)[:4] == b"\x89PNG"
     table = monthly_returns(res.returns)
     assert (1 + table.stack()).prod() - 1 == __import__("pytest").approx(res.summary["total_return"])
+
+
+def test_tearsheet_of_a_flat_book():
+    prices = synthetic_prices(300, 4, seed=5)
+    empty = build_pair_schedule(prices, walk_forward_windows(prices.index, 250, 40), lambda f: None)
+    page = render_tearsheet(run_backtest(prices, empty), "flat")
+    assert "<h2>Trades</h2>" in page and page.count("data:image/png;base64,") == 6
