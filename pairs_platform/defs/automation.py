@@ -23,10 +23,10 @@ retrain_models = dg.define_asset_job(
     "retrain_models", selection=MODELS | dg.AssetSelection.assets("backtest_results", "performance_report"),
     description="Walk-forward retraining of the entry filter, then the backtest and its report.")
 paper_execution_job = dg.define_asset_job(
-    "paper_execution", selection=dg.AssetSelection.assets("paper_executions"), partitions_def=trading_day_partitions,
+    "paper_execution", selection=dg.AssetSelection.assets("paper_executions"),
     description="Paper orders of one session (launched by the target_positions sensor).")
 live_execution_job = dg.define_asset_job(
-    "live_execution", selection=dg.AssetSelection.assets("live_executions"), partitions_def=trading_day_partitions,
+    "live_execution", selection=dg.AssetSelection.assets("live_executions"),
     description="Live orders through Interactive Brokers; refuses unless live trading is enabled.")
 
 
@@ -52,4 +52,4 @@ def paper_on_new_targets(context: dg.SensorEvaluationContext, asset_event: dg.Ev
     session = str(materialization.metadata["latest_session"].value) if materialization else ""
     if not trading_day_partitions.has_partition_key(session):
         return dg.SkipReason(f"target positions name no trading session ({session!r})")
-    return dg.RunRequest(run_key=f"paper-{session}-{asset_event.storage_id}", partition_key=session)
+    return dg.RunRequest(run_key=f"paper-{session}-{asset_event.run_id}", partition_key=session)

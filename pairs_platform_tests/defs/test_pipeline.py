@@ -1,0 +1,108 @@
+"""The whole graph on the embedded default: materialization, re-runs, paper orders, checks, guards."""
+import pickle
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pairs_platform.data.sources.bundled import load_bundled_wide
+from pairs_platform.execution import Ledger
+from pairs_platform.execution.errors import LiveTradingDisabled
+
+from conftest import END, START, make_defs, run_range
+
+
+def _materialized(result):
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def test_pipeline_materializes_every_research_and_trading_asset(pipeline):
+    defs, _, root, result = pipeline
+    assert result.success
+    expected = {"instruments", "raw_prices/equity", "raw_prices/future", "raw_prices/fixed_income",
+                "raw_prices/crypto", "cleaned_prices", "price_panel", "pair_universe", "spreads", "regimes",
+                "ml_features", "signal_model", "signals", "target_positions", "backtest_results",
+                "performance_report"}
+    assert expected <= _materialized(result)
+    sessions = sorted(p.stem for p in (root / "assets" / "cleaned_prices").iterdir())
+    real_sessions = load_bundled_wide().loc[START:END].index.strftime("%Y-%m-%d").tolist()
+    assert sessions == real_sessions  # one partition per real NYSE session, holidays excluded
+
+
+def test_no_pair_is_chosen_with_data_from_its_own_trading_window(pipeline):
+    _, _, root, _ = pipeline
+    universe = pd.read_parquet(root / "assets" / "pair_universe.parquet")
+    assert len(universe) > 0
+    assert (pd.to_datetime(universe["formation_end"]) < pd.to_datetime(universe["trade_start"])).all()
+
+
+def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
+    defs, instance, _, result = pipeline
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert {c.check_name for c in checks} >= {"positive_finite_closes", "no_duplicate_bars",
+                                              "every_instrument_every_session"}
+    assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")
+    backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
+    assert {"cagr", "sharpe", "max_drawdown", "equity_curve"} <= set(backtest.metadata)
+    assert backtest.metadata["equity_curve"].value.startswith("![equity curve](data:image/png;base64,")
+
+
+def test_every_asset_has_a_group_and_a_description(pipeline):
+    defs = pipeline[0]
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.group_name and spec.group_name != "default", spec.key
+        assert spec.description and len(spec.description) > 30, spec.key
+
+
+def test_rematerializing_a_session_replaces_it_and_leaves_the_others(pipeline):
+    defs, instance, root, _ = pipeline
+    folder = root / "assets" / "cleaned_prices"
+    before = {p.name: (p.stat().st_mtime_ns, pd.read_parquet(p)) for p in folder.iterdir()}
+    session = "2022-06-15"
+    result = run_range(defs, instance, "pairs_pipeline", session, session,
+                       asset_selection=[dg.AssetKey(["raw_prices", c]) for c in
+                                        ("equity", "future", "fixed_income", "crypto")] + [dg.AssetKey("cleaned_prices")])
+    assert result.success
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    changed = {name for name in after if after[name] != before[name][0]}
+    assert changed == {f"{session}.parquet"}
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{session}.parquet"), before[f"{session}.parquet"][1])
+
+
+def test_paper_execution_is_idempotent(pipeline):
+    defs, instance, root, _ = pipeline
+    targets = pd.read_parquet(root / "assets" / "target_positions.parquet")
+    active = sorted(pd.to_datetime(targets.loc[targets["units"] != 0, "date"]).unique())
+    assert active, "the short pipeline should hold at least one position"
+    first = pd.Timestamp(active[-1]) - pd.tseries.offsets.BDay(5)
+    sessions = defs.resolve_job_def("paper_execution").partitions_def.get_partition_keys_in_range(
+        dg.PartitionKeyRange(str(first.date()), END))
+    sessions = [s for s in sessions if s >= str(first.date())]
+    first_run = run_range(defs, instance, "paper_execution", sessions[0], sessions[-1])
+    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value
+    again = run_range(defs, instance, "paper_execution", sessions[-1], sessions[-1])
+    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value == 0
+    with Ledger(f"sqlite:///{root / 'ledger.db'}") as ledger:
+        orders = ledger.orders_frame()
+    assert sent > 0 and len(orders) == sent
+    assert orders["client_order_id"].is_unique
+
+
+def test_live_execution_refuses_unless_enabled(pipeline):
+    defs, instance, _, _ = pipeline
+    with pytest.raises(LiveTradingDisabled, match="live trading is disabled"):
+        run_range(defs, instance, "live_execution", END, END)
+
+
+def test_signal_model_is_registered_in_mlflow(pipeline):
+    _, instance, root, _ = pipeline
+    meta = instance.get_latest_materialization_event(dg.AssetKey("signal_model")).asset_materialization.metadata
+    version = meta["model_version"].value
+    assert version and int(version) >= 1
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
+    assert str(client.get_model_version_by_alias("pairs_entry_filter", "champion").version) == version
+    model = pickle.loads((root / "assets" / "signal_model.pickle").read_bytes())
+    trained = [s for s in model["segments"] if s.model is not None]
+    assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff
