@@ -73,9 +73,11 @@ class MLflowResource(dg.ConfigurableResource):
         return f"sqlite:///{root / 'mlflow.db'}"
 
     def artifact_location(self) -> str | None:
-        if self.tracking_uri:
+        """Artifacts beside a SQLite store (``<db folder>/artifacts``); a server decides its own."""
+        uri = self.resolved_uri()
+        if not uri.startswith("sqlite:///"):
             return None
-        return (data_dir() / "mlflow" / "artifacts").as_uri()
+        return (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").resolve().as_uri()
 
     def activate(self) -> str:
         """Points the mlflow client at our store and experiment; returns the experiment id."""

@@ -7,17 +7,22 @@ import pytest
 
 from pairs_platform.defs.definitions import build_definitions
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
+from pairs_platform.defs.resources import LedgerResource, MLflowResource, PriceSourcesResource
 from pairs_platform.defs.strategy import StrategyResource
 
 START, END = "2021-09-01", "2022-12-28"
 
 
 def make_defs(root, **overrides) -> dg.Definitions:
+    """Definitions whose every store lives under ``root`` (never the environment's MLflow or ledger)."""
+    (root / "mlflow").mkdir(parents=True, exist_ok=True)
     return build_definitions(
         io_manager=PartitionedParquetIOManager(base_dir=str(root / "assets")),
+        mlflow=MLflowResource(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"),
+        ledger=LedgerResource(url=f"sqlite:///{root / 'ledger.db'}"),
         strategy=StrategyResource(formation_days=120, trading_days=40, ml_retrain_days=60,
                                   ml_min_training_samples=20),
-        **overrides)
+        **{"price_sources": PriceSourcesResource(), **overrides})
 
 
 def run_range(defs, instance, job: str, start: str, end: str, **kwargs):

@@ -1,0 +1,1 @@
+"""Reporting: tear sheets, plots and run summaries (pure core)."""
