@@ -42,8 +42,12 @@ mlflow-ui: install
 		--backend-store-uri sqlite:///$(PAIRS_DATA_DIR)/mlflow/mlflow.db \
 		--default-artifact-root $(PAIRS_DATA_DIR)/mlflow/artifacts
 
-bench: install
-	$(BIN)/python -m pip install -q -e ".[bench]"
+# vectorbt (the backtest benchmark's reference) lives in its own venv: Commons Clause licence.
+.venv-bench/bin/python:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install -q vectorbt
+
+bench: install .venv-bench/bin/python
 	$(BIN)/python benchmarks/bench_cointegration.py
 	$(BIN)/python benchmarks/bench_backtest.py
 

@@ -30,6 +30,10 @@ setup(
         "psycopg2-binary>=2.9",
         "pyarrow>=15",
         "matplotlib>=3.8",
+        "tabulate>=0.9",
+        "threadpoolctl>=3",
+        "skops>=0.10",
+        "universal-pathlib>=0.2",
     ],
     extras_require={
         "dev": ["pytest>=8", "hypothesis>=6", "pytest-timeout>=2"],
@@ -37,7 +41,8 @@ setup(
         "ib": ["ib_async>=2.0"],
         "ib-legacy": ["ib_insync>=0.9.86"],
         "celery": [f"dagster-celery=={DAGSTER_LIBS}", "redis>=5"],
-        # vectorbt carries the Commons Clause: a benchmark-only reference, never a runtime dependency.
+        # vectorbt carries the Commons Clause: a benchmark-only reference, never a runtime dependency;
+        # `make bench` installs it into its own .venv-bench, never into .venv.
         "bench": ["vectorbt>=0.26"],
     },
 )
