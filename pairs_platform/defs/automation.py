@@ -11,16 +11,21 @@ MODELS = dg.AssetSelection.groups("models")
 TRADING = dg.AssetSelection.groups("trading")
 NEW_YORK = ZoneInfo(CALENDAR_TIMEZONE)
 
+SEARCH = dg.AssetSelection.assets("parameter_search")
+
 pairs_pipeline = dg.define_asset_job(
-    "pairs_pipeline", selection=MARKET_DATA | RESEARCH | MODELS | TRADING,
+    "pairs_pipeline", selection=(MARKET_DATA | RESEARCH | MODELS | TRADING) - SEARCH,
     description="The whole research-to-targets graph for a range of sessions (single-run backfill).")
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline", selection=(MARKET_DATA | RESEARCH | TRADING)
     - dg.AssetSelection.assets("backtest_results", "performance_report"),
     description="After the close: the session's prices, then pairs, signals and target positions "
                 "with the current models (no retraining).")
+optimize_strategy = dg.define_asset_job(
+    "optimize_strategy", selection=SEARCH,
+    description="Walk-forward grid search of the strategy's parameters, one MLflow child run per trial.")
 retrain_models = dg.define_asset_job(
-    "retrain_models", selection=MODELS | dg.AssetSelection.assets("backtest_results", "performance_report"),
+    "retrain_models", selection=(MODELS - SEARCH) | dg.AssetSelection.assets("backtest_results", "performance_report"),
     description="Walk-forward retraining of the entry filter, then the backtest and its report.")
 paper_execution_job = dg.define_asset_job(
     "paper_execution", selection=dg.AssetSelection.assets("paper_executions"),

@@ -41,7 +41,7 @@ def build_definitions(**resource_overrides) -> dg.Definitions:
     """The platform's definitions; tests and notebooks override resources by name."""
     return dg.Definitions(
         assets=dg.load_assets_from_modules([market_data, research, models, trading, execution]),
-        jobs=[automation.pairs_pipeline, automation.daily_pipeline, automation.retrain_models,
+        jobs=[automation.pairs_pipeline, automation.daily_pipeline, automation.retrain_models, automation.optimize_strategy,
               automation.paper_execution_job, automation.live_execution_job],
         schedules=[automation.daily_after_close, automation.weekly_retrain],
         sensors=[automation.paper_on_new_targets],

@@ -47,6 +47,16 @@ class StrategyResource(dg.ConfigurableResource):
     min_commission: float = 1.0
     slippage_bps: float = 5.0
 
+    search_entry_z: list[float] = [1.5, 2.0, 2.5]
+    search_exit_z: list[float] = [0.0, 0.5]
+    search_stop_z: list[float] = [3.5, 4.5]
+    search_pair_capital: list[float] = [0.1, 0.2]
+
+    def search_space(self) -> dict:
+        """The parameter grid of the walk-forward search (see backtest.optimize)."""
+        return {"entry_z": self.search_entry_z, "exit_z": self.search_exit_z, "stop_z": self.search_stop_z,
+                "pair_capital": self.search_pair_capital}
+
     def params(self) -> StrategyParams:
         return StrategyParams(entry_z=self.entry_z, exit_z=self.exit_z, stop_z=self.stop_z,
                               zscore=self.zscore, max_holding_halflives=self.max_holding_half_lives,

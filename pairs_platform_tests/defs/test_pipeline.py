@@ -106,3 +106,19 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
     model = pickle.loads((root / "assets" / "signal_model.pickle").read_bytes())
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff
+
+
+def test_parameter_search_logs_one_child_run_per_trial(pipeline):
+    defs, instance, root, _ = pipeline
+    result = defs.resolve_job_def("optimize_strategy").execute_in_process(instance=instance)
+    assert result.success
+    meta = result.get_asset_materialization_events()[-1].materialization.metadata
+    trials = int(meta["trials"].value)
+    assert trials == 3 * 2 * 2 * 2
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
+    parent = meta["mlflow_parent_run_id"].value
+    experiment = client.get_run(parent).info.experiment_id
+    children = client.search_runs([experiment], filter_string=f"tags.mlflow.parentRunId = '{parent}'")
+    assert len(children) == trials

@@ -4,12 +4,15 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.backtest import BacktestResult, run_backtest
+from pairs_platform.backtest.optimize import grid_search
+from pairs_platform.backtest.tracking import log_search_to_mlflow
 from pairs_platform.defs.assets.research import spread_panel_for
 from pairs_platform.defs.metadata import frame_metadata, png_markdown
 from pairs_platform.defs.resources import MLflowResource, data_dir
 from pairs_platform.defs.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
 from pairs_platform.ml.walkforward import predict_walk_forward
+from pairs_platform.reporting.plots import drawdown_png, monthly_heatmap_png
 from pairs_platform.reporting.tearsheet import equity_curve_png, render_tearsheet
 from pairs_platform.signals.filters import entry_zone
 
@@ -106,5 +109,25 @@ def performance_report(strategy: StrategyResource, mlflow: MLflowResource,
         mlflow_client.log_metrics({k: float(v) for k, v in backtest_results.summary.items()
                                    if isinstance(v, (int, float)) and np.isfinite(v)})
         mlflow_client.log_artifact(str(path), artifact_path="reports")
-    return dg.Output(str(path), metadata={"path": dg.MetadataValue.path(str(path)),
-                                          "mlflow_run_id": run.info.run_id})
+    return dg.Output(str(path), metadata={
+        "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run.info.run_id,
+        "drawdown": png_markdown(drawdown_png(backtest_results.returns), "drawdown"),
+        "monthly_returns": png_markdown(monthly_heatmap_png(backtest_results.returns), "monthly returns")})
+
+
+@dg.asset(group_name="models", kinds={"mlflow"})
+def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_panel: pd.DataFrame,
+                     pair_universe: pd.DataFrame, instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Walk-forward grid search of entry, exit, stop and sizing: the parameters chosen on each trading
+    window are scored on the next, and only that chained out-of-sample result is the headline. Each
+    trial is an MLflow child run; the trials table is the value."""
+    result = grid_search(price_panel, pair_universe, strategy.search_space(), base=strategy.params(),
+                         instruments=instruments, costs=strategy.costs(), limits=strategy.limits(),
+                         capital=strategy.capital)
+    parent = log_search_to_mlflow(result, mlflow.experiment, mlflow.resolved_uri(),
+                                  artifact_location=mlflow.artifact_location())
+    headline = {f"oos_{k}": float(result.headline[k]) for k in HEADLINE if k in result.headline}
+    return dg.Output(result.trials, metadata={
+        **headline, "trials": len(result.trials), "mlflow_parent_run_id": parent,
+        "oos_selections": dg.MetadataValue.md(result.selections.to_markdown(index=False)),
+    })
