@@ -17,8 +17,7 @@ pairs_pipeline = dg.define_asset_job(
     "pairs_pipeline", selection=(MARKET_DATA | RESEARCH | MODELS | TRADING) - SEARCH,
     description="The whole research-to-targets graph for a range of sessions (single-run backfill).")
 daily_pipeline = dg.define_asset_job(
-    "daily_pipeline", selection=(MARKET_DATA | RESEARCH | TRADING)
-    - dg.AssetSelection.assets("backtest_results", "performance_report"),
+    "daily_pipeline", selection=(MARKET_DATA | RESEARCH | TRADING) - dg.AssetSelection.assets("performance_report"),
     description="After the close: the session's prices, then pairs, signals and target positions "
                 "with the current models (no retraining).")
 optimize_strategy = dg.define_asset_job(

@@ -6,7 +6,6 @@ already in the ledger are never sent again.
 """
 import argparse
 import os
-import pickle
 import time
 
 import dagster as dg
@@ -23,10 +22,8 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PAPER_SESSIONS = 63  # one trading window
 
 
-def _load(name: str):
-    root = data_dir() / "assets"
-    parquet, pickled = root / f"{name}.parquet", root / f"{name}.pickle"
-    return pd.read_parquet(parquet) if parquet.exists() else pickle.loads(pickled.read_bytes())
+def _load(instance: dg.DagsterInstance, name: str):
+    return defs.load_asset_value(name, instance=instance)
 
 
 def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
@@ -71,13 +68,13 @@ def main(argv=None) -> None:
     sessions = trading_day_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(args.start, args.end))
     strategy_id = defs.resources["strategy"].strategy_id
     execution = run_paper_sessions(instance, list(sessions[-PAPER_SESSIONS:]), strategy_id)
-    instruments, panel, backtest = _load("instruments"), _load("price_panel"), _load("backtest_results")
+    instruments, panel, backtest = (_load(instance, n) for n in ("instruments", "price_panel", "backtest_results"))
     print(format_summary(
         instruments_line=instrument_counts(instruments, list(panel.columns)),
-        sessions=(sessions[0], sessions[-1], len(sessions)), pairs=_load("pair_universe"),
+        sessions=(sessions[0], sessions[-1], len(sessions)), pairs=_load(instance, "pair_universe"),
         backtest_summary=backtest.summary, pnl_split=pnl_by_data_source(backtest.pair_pnl, instruments),
         execution=execution, wall_seconds=wall,
-        paths={"report": _load("performance_report"), "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
+        paths={"report": _load(instance, "performance_report"), "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
                "data_dir": str(data_dir())}))
 
 

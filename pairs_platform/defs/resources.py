@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pairs_platform.data.instruments import default_instruments
+from pairs_platform.data.instruments import validate_instruments
 from pairs_platform.data.sources import make_source
 
 ASSET_CLASSES = ("equity", "future", "fixed_income", "crypto")
@@ -45,13 +45,18 @@ class PriceSourcesResource(dg.ConfigurableResource):
         return make_source(kind, **options.get(kind, {}))
 
     def instrument_ids(self, asset_class: str, instruments: pd.DataFrame) -> list[str]:
-        """Instruments of this class that both the instrument table lists and the source serves."""
-        served = set(self.source_for(asset_class).instrument_ids(asset_class))
-        listed = instruments.index[instruments["asset_class"] == asset_class]
-        return [i for i in listed if i in served]
+        """The instruments of this class in the table (built from this class's source)."""
+        return list(instruments.index[instruments["asset_class"] == asset_class])
 
     def instrument_table(self) -> pd.DataFrame:
-        return default_instruments()
+        """Every instrument the configured sources serve, each from its class's source: the
+        packaged metadata for bundled and synthetic data, a files folder's own instruments.csv
+        (a file without metadata is an error naming it, never silently skipped)."""
+        parts = []
+        for asset_class in ASSET_CLASSES:
+            table = self.source_for(asset_class).instruments()
+            parts.append(table[table["asset_class"] == asset_class])
+        return validate_instruments(pd.concat(parts).sort_index())
 
 
 class MLflowResource(dg.ConfigurableResource):

@@ -8,7 +8,7 @@ from pairs_platform.defs.resources import PriceSourcesResource
 from conftest import make_defs, run_range
 
 
-def test_garbage_row_in_a_user_file_stops_raw_prices_with_a_clear_error(tmp_path, monkeypatch):
+def test_garbage_row_in_a_user_file_stops_the_run_with_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
     folder = tmp_path / "prices"
     folder.mkdir()
@@ -26,3 +26,22 @@ def test_garbage_row_in_a_user_file_stops_raw_prices_with_a_clear_error(tmp_path
 def test_files_source_without_a_folder_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="files_dir"):
         PriceSourcesResource(equity="files").source_for("equity")
+
+
+def test_a_users_own_instrument_comes_through_not_dropped(tmp_path, monkeypatch):
+    from pairs_platform.data import default_instruments
+
+    monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    row = default_instruments().loc[["EQ:KO"]].rename(index={"EQ:KO": "EQ:XYZ"}).assign(symbol="XYZ",
+                                                                                       data_source="user")
+    row.rename_axis("instrument_id").reset_index().to_csv(folder / "instruments.csv", index=False)
+    (folder / "EQ_XYZ.csv").write_text("date,close\n2022-03-01,10.0\n2022-03-02,10.5\n2022-03-03,10.2\n")
+    defs = make_defs(tmp_path, price_sources=PriceSourcesResource(equity="files", files_dir=str(folder)))
+    with dg.instance_for_test() as instance:
+        result = run_range(defs, instance, "pairs_pipeline", "2022-03-01", "2022-03-03",
+                           asset_selection=[dg.AssetKey("instruments"), dg.AssetKey(["raw_prices", "equity"])])
+        raw = defs.load_asset_value(["raw_prices", "equity"], instance=instance, partition_key="2022-03-02")
+    assert result.success
+    assert list(raw["instrument_id"]) == ["EQ:XYZ"] and raw["close"].tolist() == [10.5]

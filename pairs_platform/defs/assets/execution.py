@@ -42,7 +42,7 @@ def _execute_sessions(context, broker, ledger, strategy, instruments, cleaned_pr
             rows.append({"session": day, "client_order_id": order.client_order_id,
                          "instrument_id": order.instrument_id, "side": str(order.side.value),
                          "quantity": float(order.quantity), "status": "sent"})
-        rows += [{"session": day, "client_order_id": "", "instrument_id": s.instrument_id,
+        rows += [{"session": day, "client_order_id": s.client_order_id, "instrument_id": s.instrument_id,
                   "side": "", "quantity": 0.0, "status": f"skipped: {s.reason}"} for s in report.skipped + report.refused]
     orders = pd.DataFrame(rows, columns=["session", "client_order_id", "instrument_id", "side", "quantity", "status"])
     sent = int((orders["status"] == "sent").sum())

@@ -6,13 +6,11 @@ from pairs_platform.defs.resources import MLflowResource
 from pairs_platform.defs.strategy import StrategyResource
 from pairs_platform.ml import entry_labels, log_filter_to_mlflow
 from pairs_platform.ml.walkforward import retrain_cutoffs, train_walk_forward
+from pairs_platform.signals.spreads import SpreadPanel
 
-from pairs_platform.defs.assets.research import spread_panel_for
 
-
-def labels_for(strategy: StrategyResource, price_panel, pair_universe) -> pd.DataFrame:
+def labels_for(strategy: StrategyResource, panel: SpreadPanel) -> pd.DataFrame:
     """Did each z-score entry candidate revert before its stop or horizon? (label, label_end)."""
-    panel = spread_panel_for(strategy, price_panel, pair_universe)
     labels = entry_labels(panel.zscores, panel.mask, entry=strategy.entry_z, exit=strategy.exit_z,
                           stop=strategy.stop_z, horizon=strategy.label_horizon_days)
     return labels.to_frame(panel.dates, panel.pair_ids)
@@ -20,10 +18,11 @@ def labels_for(strategy: StrategyResource, price_panel, pair_universe) -> pd.Dat
 
 @dg.asset(group_name="models", kinds={"sklearn", "mlflow"})
 def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, mlflow: MLflowResource,
-                 price_panel: pd.DataFrame, pair_universe: pd.DataFrame, ml_features: pd.DataFrame) -> dg.Output:
+                 price_panel: pd.DataFrame, pair_universe: pd.DataFrame, spreads: SpreadPanel,
+                 ml_features: pd.DataFrame) -> dg.Output:
     """Entry filter models, retrained every ``ml_retrain_days`` sessions on labels resolved before each
     cutoff; the newest is logged, registered and aliased 'champion' in MLflow (the live model)."""
-    labels = labels_for(strategy, price_panel, pair_universe)
+    labels = labels_for(strategy, spreads)
     first_trade = pd.Timestamp(pair_universe["trade_start"].min())
     cutoffs = retrain_cutoffs(first_trade, price_panel.index[-1], strategy.ml_retrain_days, price_panel.index)
     segments = train_walk_forward(ml_features, labels, cutoffs, model=strategy.ml_model,

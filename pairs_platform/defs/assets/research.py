@@ -61,17 +61,14 @@ def pair_universe(strategy: StrategyResource, price_panel: pd.DataFrame,
     })
 
 
-def spread_panel_for(strategy: StrategyResource, price_panel: pd.DataFrame,
-                     pair_universe: pd.DataFrame) -> SpreadPanel:
-    return spread_panel(price_panel, pair_universe, zscore=strategy.zscore, lookback=strategy.params().lookback)
-
-
-@dg.asset(group_name=GROUP, kinds={"pandas"})
+@dg.asset(group_name=GROUP, kinds={"numpy"})
 def spreads(strategy: StrategyResource, price_panel: pd.DataFrame,
-            pair_universe: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """Spread (log y - beta log x - alpha) and z-score of every scheduled pair in its trading window."""
-    table = spread_panel_for(strategy, price_panel, pair_universe).to_frame()
-    return dg.Output(table, metadata={**frame_metadata(table), "pairs": int(table["pair_id"].nunique())})
+            pair_universe: pd.DataFrame) -> dg.Output[SpreadPanel]:
+    """Spread (log y - beta log x - alpha), z-score and trading-window mask of every scheduled pair
+    on every session (dates x schedule rows), the one panel features, labels and signals read."""
+    panel = spread_panel(price_panel, pair_universe, zscore=strategy.zscore, lookback=strategy.params().lookback)
+    table = panel.to_frame()
+    return dg.Output(panel, metadata={**frame_metadata(table), "pairs": len(panel.pair_ids)})
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
@@ -86,12 +83,11 @@ def regimes(strategy: StrategyResource, price_panel: pd.DataFrame) -> dg.Output[
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
-def ml_features(strategy: StrategyResource, price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
-                spreads: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+def ml_features(price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
+                spreads: SpreadPanel) -> dg.Output[pd.DataFrame]:
     """Causal features of every (day, pair) in its trading window: z dynamics, spread and leg
     volatility, leg correlation, half-life, formation p-value, market volatility regime."""
-    panel = spread_panel_for(strategy, price_panel, pair_universe)
-    features = build_features(price_panel, pair_universe, panel.zscores, panel.spreads)
+    features = build_features(price_panel, pair_universe, spreads.zscores, spreads.spreads)
     return dg.Output(features, metadata={"dagster/row_count": len(features),
                                          "features": ", ".join(features.columns),
                                          "preview": dg.MetadataValue.md(features.tail(5).round(4).to_markdown())})

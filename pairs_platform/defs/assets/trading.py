@@ -6,7 +6,6 @@ import pandas as pd
 from pairs_platform.backtest import BacktestResult, run_backtest
 from pairs_platform.backtest.optimize import grid_search
 from pairs_platform.backtest.tracking import log_search_to_mlflow
-from pairs_platform.defs.assets.research import spread_panel_for
 from pairs_platform.defs.metadata import frame_metadata, png_markdown
 from pairs_platform.defs.resources import MLflowResource, data_dir
 from pairs_platform.defs.strategy import StrategyResource
@@ -15,17 +14,18 @@ from pairs_platform.ml.walkforward import predict_walk_forward
 from pairs_platform.reporting.plots import drawdown_png, monthly_heatmap_png
 from pairs_platform.reporting.tearsheet import equity_curve_png, render_tearsheet
 from pairs_platform.signals.filters import entry_zone
+from pairs_platform.signals.spreads import SpreadPanel, pair_ids
 
 GROUP = "trading"
 HEADLINE = ("cagr", "sharpe", "max_drawdown", "annual_volatility", "sortino", "trade_count", "hit_rate")
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
-def signals(strategy: StrategyResource, price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
-            ml_features: pd.DataFrame, signal_model: dict, regimes: pd.Series) -> dg.Output[pd.DataFrame]:
+def signals(strategy: StrategyResource, spreads: SpreadPanel, ml_features: pd.DataFrame,
+            signal_model: dict, regimes: pd.Series) -> dg.Output[pd.DataFrame]:
     """Per day and pair in its trading window: z-score, entry zone (z-score rule), the walk-forward
     ML model's P(reversion) and verdict, the regime verdict, and whether an entry is allowed."""
-    panel = spread_panel_for(strategy, price_panel, pair_universe)
+    panel = spreads
     table = panel.to_frame().set_index(["date", "pair_id"])
     zone = entry_zone(panel.zscores, panel.mask, entry=strategy.entry_z, stop=strategy.stop_z)
     t, k = np.nonzero(panel.mask)
@@ -47,48 +47,41 @@ def signals(strategy: StrategyResource, price_panel: pd.DataFrame, pair_universe
 
 def entry_mask(signals: pd.DataFrame, price_panel: pd.DataFrame, pair_universe: pd.DataFrame) -> np.ndarray:
     """(dates, schedule rows) mask of allowed entries from the signals table."""
-    from pairs_platform.signals.spreads import pair_ids
-
     allowed = signals.pivot(index="date", columns="pair_id", values="entry_allowed")
     allowed = allowed.reindex(index=price_panel.index, columns=pair_ids(pair_universe))
     return allowed.fillna(False).to_numpy(dtype=bool)
 
 
-def simulate(strategy: StrategyResource, price_panel, pair_universe, instruments, signals) -> BacktestResult:
-    """The one simulation both the target positions and the backtest come from."""
-    return run_backtest(price_panel, pair_universe, instruments, params=strategy.params(),
-                        costs=strategy.costs(), limits=strategy.limits(), capital=strategy.capital,
-                        entry_allowed=entry_mask(signals, price_panel, pair_universe))
-
-
-@dg.asset(group_name=GROUP, kinds={"pandas"})
-def target_positions(strategy: StrategyResource, price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
-                     instruments: pd.DataFrame, signals: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """Risk-sized targets per day, pair and leg, in whole shares/contracts (lot-size rounded), decided
-    at each close and filled at the next price; the last day is what execution trades next."""
-    result = simulate(strategy, price_panel, pair_universe, instruments, signals)
-    legs = result.leg_positions
-    latest_day = price_panel.index[-1]
-    latest = legs[legs["date"] == latest_day]
-    return dg.Output(legs, metadata={
-        **frame_metadata(legs), "latest_session": str(latest_day.date()),
-        "latest_open_legs": int((latest["units"] != 0).sum()),
-        "latest_targets": dg.MetadataValue.md(latest.to_markdown(index=False) if len(latest) else "flat"),
-    })
-
-
 @dg.asset(group_name=GROUP, kinds={"pandas"})
 def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
                      instruments: pd.DataFrame, signals: pd.DataFrame) -> dg.Output[BacktestResult]:
-    """Walk-forward backtest of the whole strategy (pairs, hedges, models chosen on past data only):
-    equity curve, trades, per-pair P&L, exposures, refused entries and metrics, net of costs."""
-    result = simulate(strategy, price_panel, pair_universe, instruments, signals)
+    """Walk-forward simulation of the whole strategy up to the newest session (pairs, hedges, models
+    chosen on past data only): equity curve, trades, per-pair P&L, exposures, refused entries and
+    metrics, net of costs. Its positions on the newest session are what execution trades next."""
+    result = run_backtest(price_panel, pair_universe, instruments, params=strategy.params(),
+                          costs=strategy.costs(), limits=strategy.limits(), capital=strategy.capital,
+                          entry_allowed=entry_mask(signals, price_panel, pair_universe))
     summary = {k: float(result.summary[k]) for k in HEADLINE if k in result.summary}
     return dg.Output(result, metadata={
         **{k: dg.MetadataValue.float(v) for k, v in summary.items()},
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
         "final_equity": float(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
         "equity_curve": png_markdown(equity_curve_png(result), "equity curve"),
+    })
+
+
+@dg.asset(group_name=GROUP, kinds={"pandas"})
+def target_positions(backtest_results: BacktestResult) -> dg.Output[pd.DataFrame]:
+    """Risk-sized targets per day, pair and leg, in whole shares/contracts (lot-size rounded), decided
+    at each close and filled at the next price; the newest session is what execution trades next.
+    They are the backtest's own positions, so paper trading trades exactly what was measured."""
+    legs = backtest_results.leg_positions
+    latest_day = backtest_results.equity.index[-1]
+    latest = legs[pd.to_datetime(legs["date"]) == latest_day]
+    return dg.Output(legs, metadata={
+        **frame_metadata(legs), "latest_session": str(latest_day.date()),
+        "latest_open_legs": int((latest["units"] != 0).sum()),
+        "latest_targets": dg.MetadataValue.md(latest.to_markdown(index=False) if len(latest) else "flat"),
     })
 
 
