@@ -63,7 +63,7 @@ def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair
                           entry_allowed=entry_mask(signals, price_panel, pair_universe))
     summary = {k: float(result.summary[k]) for k in HEADLINE if k in result.summary}
     return dg.Output(result, metadata={
-        **{k: dg.MetadataValue.float(v) for k, v in summary.items()},
+        **{k: dg.MetadataValue.float(round(v, 4)) for k, v in summary.items()},
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
         "final_equity": float(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
         "equity_curve": png_markdown(equity_curve_png(result), "equity curve"),
