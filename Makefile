@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PAIRS_DATA_DIR := $(CURDIR)/.data
+export MLFLOW_DISABLE_TELEMETRY ?= true
 STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
 .PHONY: install demo test ui mlflow-ui validate bench clean
