@@ -26,6 +26,11 @@ def _load(instance: dg.DagsterInstance, name: str):
     return defs.load_asset_value(name, instance=instance)
 
 
+def _filters_effect(instance: dg.DagsterInstance) -> str:
+    event = instance.get_latest_materialization_event(dg.AssetKey("backtest_results"))
+    return str(event.asset_materialization.metadata["filters_effect"].value)
+
+
 def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
     began = time.perf_counter()
     result = defs.resolve_job_def("pairs_pipeline").execute_in_process(
@@ -73,7 +78,7 @@ def main(argv=None) -> None:
         instruments_line=instrument_counts(instruments, list(panel.columns)),
         sessions=(sessions[0], sessions[-1], len(sessions)), pairs=_load(instance, "pair_universe"),
         backtest_summary=backtest.summary, pnl_split=pnl_by_data_source(backtest.pair_pnl, instruments),
-        execution=execution, wall_seconds=wall,
+        execution=execution, wall_seconds=wall, filters_effect=_filters_effect(instance),
         paths={"report": _load(instance, "performance_report"), "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
                "data_dir": str(data_dir())}))
 

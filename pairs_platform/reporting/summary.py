@@ -33,7 +33,7 @@ def instrument_counts(instruments: pd.DataFrame, loaded: list[str]) -> str:
 
 def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pairs: pd.DataFrame,
                    backtest_summary: dict, pnl_split: pd.DataFrame, execution: dict, paths: dict,
-                   wall_seconds: float) -> str:
+                   wall_seconds: float, filters_effect: str = "") -> str:
     """The closing screen of the demo."""
     latest = pairs[pairs["window_id"] == pairs["window_id"].max()] if len(pairs) else pairs
     lines = [
@@ -49,6 +49,9 @@ def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pai
     ]
     for kind, row in pnl_split.iterrows():
         lines.append(f"            P&L of pairs with {kind}: {row['net_pnl']:+,.0f} over {int(row['trades'])} trades")
+    if filters_effect:
+        lines.append("Filters     the same strategy with and without the ML and regime entry filters:")
+        lines += ["            " + row for row in filters_effect.splitlines()]
     lines += [
         f"Paper       {execution['sent']} orders sent over {execution['sessions']} sessions after the ledger's last order, "
         f"{execution['fills']} fills; re-running the last session sent {execution['resent']} (idempotent)",

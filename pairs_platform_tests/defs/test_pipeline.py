@@ -43,7 +43,8 @@ def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
                                               "every_instrument_every_session"}
     assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")
     backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
-    assert {"cagr", "sharpe", "max_drawdown", "equity_curve"} <= set(backtest.metadata)
+    assert {"cagr", "sharpe", "max_drawdown", "equity_curve", "filters_effect"} <= set(backtest.metadata)
+    assert "without filters" in backtest.metadata["filters_effect"].value
     assert backtest.metadata["equity_curve"].value.startswith("![equity curve](data:image/png;base64,")
 
 

@@ -58,14 +58,20 @@ def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair
     """Walk-forward simulation of the whole strategy up to the newest session (pairs, hedges, models
     chosen on past data only): equity curve, trades, per-pair P&L, exposures, refused entries and
     metrics, net of costs. Its positions on the newest session are what execution trades next."""
-    result = run_backtest(price_panel, pair_universe, instruments, params=strategy.params(),
-                          costs=strategy.costs(), limits=strategy.limits(), capital=strategy.capital,
-                          entry_allowed=entry_mask(signals, price_panel, pair_universe))
+    def simulate(entry_allowed):
+        return run_backtest(price_panel, pair_universe, instruments, params=strategy.params(),
+                            costs=strategy.costs(), limits=strategy.limits(), capital=strategy.capital,
+                            entry_allowed=entry_allowed)
+
+    result = simulate(entry_mask(signals, price_panel, pair_universe))
+    unfiltered = simulate(None).summary  # the same strategy without the ML and regime filters
     summary = {k: float(result.summary[k]) for k in HEADLINE if k in result.summary}
+    comparison = pd.DataFrame({"with filters": result.summary, "without filters": unfiltered}).loc[list(HEADLINE)]
     return dg.Output(result, metadata={
         **{k: dg.MetadataValue.float(round(v, 4)) for k, v in summary.items()},
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
         "final_equity": float(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
+        "filters_effect": dg.MetadataValue.md(comparison.round(4).to_markdown()),
         "equity_curve": png_markdown(equity_curve_png(result), "equity curve"),
     })
 
