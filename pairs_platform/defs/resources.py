@@ -89,11 +89,9 @@ class MLflowResource(dg.ConfigurableResource):
         import mlflow
 
         mlflow.set_tracking_uri(self.resolved_uri())
-        experiment = mlflow.get_experiment_by_name(self.experiment)
-        if experiment is None:
-            return mlflow.create_experiment(self.experiment, artifact_location=self.artifact_location())
-        mlflow.set_experiment(self.experiment)
-        return experiment.experiment_id
+        if mlflow.get_experiment_by_name(self.experiment) is None:
+            mlflow.create_experiment(self.experiment, artifact_location=self.artifact_location())
+        return mlflow.set_experiment(self.experiment).experiment_id
 
 
 class LedgerResource(dg.ConfigurableResource):

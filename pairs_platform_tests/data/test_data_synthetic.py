@@ -7,7 +7,7 @@ import pytest
 from statsmodels.tsa.stattools import coint
 
 from pairs_platform.data import (
-    clean_bars, continuous_futures, default_instruments, is_trading_day, make_source, to_wide, trading_days,
+    clean_bars, continuous_futures, default_instruments, is_trading_day, to_wide, trading_days,
 )
 from pairs_platform.data.sources.synthetic import SyntheticSource
 from pairs_platform.data.sources.synthetic_spec import DURATION

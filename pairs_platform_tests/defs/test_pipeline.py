@@ -9,7 +9,7 @@ from pairs_platform.data.sources.bundled import load_bundled_wide
 from pairs_platform.execution import Ledger
 from pairs_platform.execution.errors import LiveTradingDisabled
 
-from conftest import END, START, make_defs, run_range
+from conftest import END, START, run_range
 
 
 def _materialized(result):

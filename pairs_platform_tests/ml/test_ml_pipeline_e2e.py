@@ -1,6 +1,5 @@
 """The ML stage end to end on the synthetic market: features, labels, training, filters -> entry_allowed."""
 import numpy as np
-import pandas as pd
 
 from pairs_platform.ml import (build_features, detect_regimes, entry_labels, regime_allows_entry, to_panel,
                                train_entry_filter)

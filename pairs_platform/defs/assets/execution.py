@@ -50,10 +50,7 @@ def _execute_sessions(context, broker, ledger, strategy, instruments, cleaned_pr
                                        "not_sent": len(orders) - sent, "ledger": repr(ledger)})
 
 
-_same_session = {"cleaned_prices": dg.AssetIn()}
-
-
-@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, ins=_same_session, kinds={"sql"},
+@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"},
           backfill_policy=dg.BackfillPolicy.single_run())
 def paper_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                      paper_broker: PaperBrokerResource, instruments: pd.DataFrame,
@@ -65,7 +62,7 @@ def paper_executions(context: dg.AssetExecutionContext, strategy: StrategyResour
         return _execute_sessions(context, broker, book, strategy, instruments, cleaned_prices, target_positions)
 
 
-@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, ins=_same_session, kinds={"sql"})
+@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"})
 def live_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                     live_trading: LiveTradingResource, instruments: pd.DataFrame,
                     cleaned_prices: pd.DataFrame, target_positions: pd.DataFrame):
