@@ -7,6 +7,9 @@ from pairs_platform.data.errors import DataInputError
 
 #: The config field (``raw_prices`` run config) that names instruments whose removal is intended.
 ALLOW_REMOVAL_FIELD = "allow_removal"
+#: How a user drops an instrument on purpose (quoted by every error about a vanishing instrument).
+REMOVAL_HINT = (f"to drop the instrument on purpose, move its file out of the folder and list its id in the "
+                f"run config field '{ALLOW_REMOVAL_FIELD}'")
 
 
 def check_no_instrument_lost(previous_ids: Iterable[str], new_ids: Iterable[str],

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.data.errors import DataInputError, DataQualityError
+from pairs_platform.data.guards import REMOVAL_HINT
 from pairs_platform.data.instruments import (
     ID_PREFIX, asset_class_of, default_instruments, instruments_from_csv,
 )
@@ -41,8 +42,7 @@ _SUFFIXES = (".csv", ".csv.gz", ".parquet")
 INSTRUMENTS_FILE = "instruments.csv"
 _FIX_PRICE = "write a plain finite number (or leave the cell empty for a missing price)"
 _FIX_UNREADABLE = ("re-export or re-download the complete file (a .csv.gz must be a whole gzip stream, a "
-                   ".parquet a whole Parquet file), or move it out of the folder to drop the instrument "
-                   "on purpose")
+                   f".parquet a whole Parquet file); {REMOVAL_HINT}")
 
 
 def instrument_id_from_filename(path: Path) -> str:
@@ -80,7 +80,7 @@ def _read_table(path: Path) -> pd.DataFrame:
             table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError as exc:
         raise _file_error(path, "the file is empty (no header, no rows)", "write a header 'date,close' "
-                          "and the rows, or move the file out of the folder") from exc
+                          f"and the rows; {REMOVAL_HINT}") from exc
     except pd.errors.ParserError as exc:
         raise _file_error(path, f"a row does not fit the header: {str(exc).strip()}",
                           "give every row exactly the header's fields (quote values holding a comma)") from exc
@@ -140,8 +140,7 @@ def read_price_file(path: str | Path, date_formats: Mapping[str, str] | None = N
         ids = pd.Series(instrument_id_from_filename(path), index=table.index)
     if len(table) == 0:
         raise _file_error(path, "the file has a header but no rows, so its instrument(s) would vanish "
-                          "from the run", "add the rows, or move the file out of the folder (and allow "
-                          "the removal explicitly, see docs/data.md) to drop the instrument on purpose")
+                          "from the run", f"add the rows; {REMOVAL_HINT}")
     stated = ids.map(dict(date_formats or {})).astype(object)
     formats = stated.where(stated.notna(), date_format).astype(str)
     dates = parse_file_dates(table["date"], ids, formats, lambda rows: _row_label(path, rows))
@@ -193,8 +192,7 @@ class FileSource:
                 raise DataInputError(lacking[0], None, "instrument_id", f"price file(s) {files} but no row in "
                                      f"{table_path} ({len(lacking)} such instrument(s): {lacking})",
                                      f"add a row per instrument to {INSTRUMENTS_FILE} (columns: see "
-                                     "docs/data.md), or move the price file out of the folder to drop the "
-                                     "instrument on purpose", location=f"file {table_path}")
+                                     f"docs/data.md); {REMOVAL_HINT}", location=f"file {table_path}")
             return table
         table = default_instruments()
         unknown = sorted(set(ids) - set(table.index))
