@@ -200,7 +200,8 @@ def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules)
     return (flagged.reindex(bars.index, fill_value=False) | first.reindex(bars.index, fill_value=False))
 
 
-def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series, days: pd.DatetimeIndex) -> tuple[int, dict[str, int]]:
+def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series,
+                      days: pd.DatetimeIndex) -> tuple[int, dict[str, int]]:
     """Raise on a rejected first bar inside ``days`` (nothing earlier can replace it); count the
     instruments whose first bar is inside ``days`` with no later bar to judge it by."""
     usable = bars[bars["close"].notna()]

@@ -137,3 +137,10 @@ def test_users_own_instrument_with_its_row_still_comes_through(tmp_path):
     row.rename_axis("instrument_id").reset_index().to_csv(tmp_path / "instruments.csv", index=False)
     (tmp_path / "EQ_XYZ.csv").write_text("date,close\n2022-03-01,10.0\n")
     assert list(FileSource(tmp_path).instruments().index) == ["EQ:XYZ"]
+
+
+def test_an_unreadable_instruments_csv_names_it(tmp_path):
+    (tmp_path / "EQ_KO.csv").write_text("date,close\n2020-01-02,10\n")
+    (tmp_path / "instruments.csv").write_text("")
+    with pytest.raises(DataInputError, match=r"field 'file': the file is empty.*instruments.csv"):
+        FileSource(tmp_path).instrument_ids()

@@ -61,9 +61,9 @@ def _stated(text: pd.Series, fmts: pd.Series, ids: pd.Series, label: RowLabel) -
         bad = np.flatnonzero(out.loc[rows].isna().to_numpy())
         if len(bad):
             pos = text.index.get_indexer(rows[bad])
-            raise DataInputError(ids.iloc[pos[0]], None, "date", f"date {text.iloc[pos[0]]!r} does not match "
-                                 f"the stated date_format {fmt!r}", "fix the date, or the date_format (strftime "
-                                 "codes, e.g. '%d/%m/%Y' for 31/01/2022)", location=label(pos))
+            raise DataInputError(ids.iloc[pos[0]], None, "date", f"date {text.iloc[pos[0]]!r} does not "
+                                 f"match the stated date_format {fmt!r}", "fix the date, or the date_format "
+                                 "(strftime codes, e.g. '%d/%m/%Y' for 31/01/2022)", location=label(pos))
     return out
 
 
@@ -118,11 +118,11 @@ def _agreed_reading(text: pd.Series, rows: np.ndarray, ids: pd.Series, label: Ro
     day_first = _to_datetime(text[rows], format="mixed", dayfirst=True)
     differ = (month_first != day_first) & (month_first.notna() | day_first.notna())
     if differ.any():
-        where = np.flatnonzero(rows)[np.flatnonzero(differ.to_numpy())]
+        hits = np.flatnonzero(differ.to_numpy())
+        where = np.flatnonzero(rows)[hits]
         value, iid = text.iloc[where[0]], ids.iloc[where[0]]
         readings = [d.strftime("%Y-%m-%d") if pd.notna(d) else "unparseable"
-                    for d in (month_first.iloc[np.flatnonzero(differ.to_numpy())[0]],
-                              day_first.iloc[np.flatnonzero(differ.to_numpy())[0]])]
+                    for d in (month_first.iloc[hits[0]], day_first.iloc[hits[0]])]
         raise DataInputError(iid, None, "date", f"ambiguous date {value!r}: month-first it is {readings[0]}, "
                              f"day-first {readings[1]} ({len(where)} such row(s)); dates are never guessed",
                              _fix_state_format(iid, _guess_example(text[rows])), location=label(where))

@@ -83,7 +83,8 @@ def _read_table(path: Path) -> pd.DataFrame:
                           f"and the rows; {REMOVAL_HINT}") from exc
     except pd.errors.ParserError as exc:
         raise _file_error(path, f"a row does not fit the header: {str(exc).strip()}",
-                          "give every row exactly the header's fields (quote values holding a comma)") from exc
+                          "give every row exactly the header's fields (quote values holding a comma)"
+                          ) from exc
     except (ValueError, OSError, EOFError, zlib.error) as exc:  # truncated gzip/Parquet, bad encoding
         raise _file_error(path, f"cannot read the file, it is truncated or corrupt "
                           f"({type(exc).__name__}: {str(exc).strip()})", _FIX_UNREADABLE) from exc
@@ -189,8 +190,8 @@ class FileSource:
             lacking = sorted(set(ids) - set(table.index))
             if lacking:
                 files = ", ".join(self._files_of[lacking[0]])
-                raise DataInputError(lacking[0], None, "instrument_id", f"price file(s) {files} but no row in "
-                                     f"{table_path} ({len(lacking)} such instrument(s): {lacking})",
+                raise DataInputError(lacking[0], None, "instrument_id", f"price file(s) {files} but no "
+                                     f"row in {table_path} ({len(lacking)} such instrument(s): {lacking})",
                                      f"add a row per instrument to {INSTRUMENTS_FILE} (columns: see "
                                      f"docs/data.md); {REMOVAL_HINT}", location=f"file {table_path}")
             return table
@@ -206,12 +207,10 @@ class FileSource:
         table_path = self.path / INSTRUMENTS_FILE
         if not table_path.exists():
             return {}
-        table = pd.read_csv(table_path, dtype=str, keep_default_na=False,
-                            usecols=lambda c: c.strip().lower() in ("instrument_id", "date_format"))
-        table.columns = [c.strip().lower() for c in table.columns]
+        table = _read_table(table_path)  # unreadable -> DataInputError naming it
         if "date_format" not in table.columns or "instrument_id" not in table.columns:
             return {}
-        stated = table[table["date_format"].str.strip() != ""]
+        stated = table[table["date_format"].fillna("").str.strip() != ""]
         return dict(zip(stated["instrument_id"].str.strip(), stated["date_format"].str.strip()))
 
     def bars(self) -> pd.DataFrame:
