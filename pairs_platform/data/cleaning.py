@@ -42,7 +42,8 @@ from pairs_platform.data.errors import DataQualityError
 from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTIONAL_COLUMNS
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
-               "other_fields_invalid", "off_calendar_bars", "outliers_replaced", "gaps_filled")
+               "other_fields_invalid", "off_calendar_bars", "outliers_replaced", "first_bar_unchecked",
+               "gaps_filled")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class CleaningRules:
     max_abs_log_return: Mapping[str, float] = field(default_factory=lambda: {
         "equity": 1.0, "future": 0.7, "fixed_income": 0.25, "crypto": 1.5})
     on_conflict: str = "keep_last"  # or "raise"
+    first_bar_window: int = 3  # later bars whose median judges an instrument's first bar
 
     @property
     def lookback_days(self) -> int:
@@ -111,15 +113,15 @@ def _prepare(raw: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
 def _coerce_prices(frame: pd.DataFrame) -> pd.DataFrame:
     """Numeric coercion: marks ``bad_numeric`` / ``bad_positive`` for the close."""
     close = pd.to_numeric(frame["close"], errors="coerce")
-    frame["bad_numeric"] = close.isna() & frame["close"].notna()
-    frame["bad_positive"] = close <= 0
-    frame["close"] = close.where(close > 0).astype("float64")
+    frame["bad_numeric"] = (close.isna() & frame["close"].notna()) | np.isinf(close)
+    frame["bad_positive"] = (close <= 0) & ~frame["bad_numeric"]
+    frame["close"] = close.where((close > 0) & ~frame["bad_numeric"]).astype("float64")
     invalid = np.zeros(len(frame), int)
     for col in ("open", "high", "low", "volume", "prev_close", "yield"):
         if col not in frame.columns:
             continue
         values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna() & frame[col].notna()
+        bad = (values.isna() & frame[col].notna()) | np.isinf(values)
         if col != "yield":
             bad |= values < 0 if col == "volume" else values <= 0
         invalid += bad.to_numpy()
@@ -155,9 +157,30 @@ def _fold_sessions(frame: pd.DataFrame) -> pd.DataFrame:
     return kept.drop_duplicates(subset=["instrument_id", "session"], keep="last")
 
 
+def _flag_first_bars(log_close: pd.Series, ids: pd.Series, cap: pd.Series, window: int) -> pd.Series:
+    """The leading bars of each instrument that sit more than ``cap`` away from the median of the
+    ``window`` usable bars after them (up to ``window`` such bars in a row; one pass per bar)."""
+    flagged = pd.Series(False, index=log_close.index)
+    for _ in range(window):
+        alive = log_close[~flagged]
+        grouped = alive.groupby(ids[~flagged], sort=False)
+        ahead = pd.concat([grouped.shift(-k) for k in range(1, window + 1)], axis=1).median(axis=1)
+        first = grouped.cumcount() == 0
+        bad = first & ahead.notna() & ((alive - ahead).abs() > cap[alive.index])
+        if not bad.any():
+            break
+        flagged[bad.index[bad.to_numpy()]] = True
+    return flagged
+
+
 def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules) -> pd.Series:
-    """Causal jump flags on the usable closes of ``bars`` (sorted by instrument, session)."""
+    """Jump flags on the usable closes of ``bars`` (sorted by instrument, session): the first-bar
+    rule on each instrument's leading bars, then the causal rule on the rest."""
     usable = bars[bars["close"].notna()]
+    asset_class = usable["instrument_id"].map(classes)
+    cap = asset_class.map(rules.max_abs_log_return).astype(float)
+    first = _flag_first_bars(np.log(usable["close"]), usable["instrument_id"], cap, rules.first_bar_window)
+    usable, asset_class, cap = usable[~first], asset_class[~first], cap[~first]
     log_close = np.log(usable["close"])
     grouped = log_close.groupby(usable["instrument_id"], sort=False)
     ret, ret2 = grouped.diff(1), grouped.diff(2)
@@ -169,14 +192,32 @@ def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules)
     abs_ret = ret.abs()
     sigma = 1.4826 * abs_ret.groupby(usable["instrument_id"], sort=False).transform(
         lambda s: s.shift(1).rolling(rules.sigma_window, min_periods=3).median())
-    asset_class = usable["instrument_id"].map(classes)
     floor = asset_class.map(rules.min_jump).astype(float)
-    cap = asset_class.map(rules.max_abs_log_return).astype(float)
     threshold = np.minimum(np.maximum(rules.spike_sigmas * sigma.fillna(np.inf), floor), cap)
     jump = abs_ret > threshold
     prev_jump = jump.groupby(usable["instrument_id"], sort=False).shift(1, fill_value=False).astype(bool)
     flagged = jump & (~prev_jump | (ret2.abs() > threshold))
-    return flagged.reindex(bars.index, fill_value=False)
+    return (flagged.reindex(bars.index, fill_value=False) | first.reindex(bars.index, fill_value=False))
+
+
+def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series,
+                      days: pd.DatetimeIndex) -> tuple[int, dict[str, int]]:
+    """Raise on a rejected first bar inside ``days`` (nothing earlier can replace it); count the
+    instruments whose first bar is inside ``days`` with no later bar to judge it by."""
+    usable = bars[bars["close"].notna()]
+    bad = outlier[usable.index]
+    good_before = (~bad).groupby(usable["instrument_id"], sort=False).cumsum() - (~bad)
+    rejected = usable[bad & (good_before == 0) & usable["session"].isin(days)]
+    if len(rejected):
+        row = rejected.iloc[0]
+        after = usable.loc[(usable["instrument_id"] == row["instrument_id"]) & ~bad, "close"]
+        raise DataQualityError(row["instrument_id"], row["session"], "close", f"the first bar's close "
+                               f"{row['close']:g} is a spike against the next bars (median "
+                               f"{after.head(3).median():g}); no earlier bar can replace it",
+                               "correct or delete the bar in the source, or start the requested days "
+                               "after it")
+    lonely = usable[~usable["instrument_id"].duplicated(keep=False) & usable["session"].isin(days)]
+    return len(lonely), {iid: 1 for iid in lonely["instrument_id"]}
 
 
 def _wide(bars: pd.DataFrame, column: str, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
@@ -239,6 +280,7 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     classes = instruments["asset_class"]
     outlier = _flag_outliers(bars, classes, rules)
     counts["outliers_replaced"] = _count(bars, outlier, bars["session"].isin(days))
+    counts["first_bar_unchecked"] = _first_bar_checks(bars, outlier, days)
     bars.loc[outlier, "close"] = np.nan
     grid = trading_days(min(bars["session"].min(), days[0]), days[-1])
     close = _wide(bars, "close", grid, ids)

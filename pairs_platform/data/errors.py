@@ -42,3 +42,12 @@ class DataQualityError(ValueError):
     def __reduce__(self):  # keep pickling (multiprocess executors) working with the custom signature
         return (type(self), (self.instrument_id, self.date, self.field, self.problem, self.fix,
                              self.location))
+
+
+class DataInputError(DataQualityError):
+    """A whole input that cannot be used: an unreadable or empty file, a price file without
+    instrument metadata, dates whose format must be stated, or an instrument that would vanish.
+
+    Same attributes and message shape as ``DataQualityError`` (a subclass, so every handler of bad
+    data catches it); ``field`` names what is wrong (``'file'``, ``'date'``, ``'instrument_id'``).
+    """

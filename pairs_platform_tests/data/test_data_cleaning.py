@@ -222,3 +222,65 @@ def test_empty_raw_gives_empty_result():
     result = clean(pd.DataFrame())
     assert result.bars.empty and result.report["rows_out"] == 0
     assert list(result.bars.columns[:7]) == ["date", "instrument_id", "open", "high", "low", "close", "volume"]
+
+
+def _new_instrument(first_factor: float, bad_leading: int = 1) -> pd.DataFrame:
+    """EQ:SYNA listed on 2021-03-01 (no earlier bar), its first ``bad_leading`` closes x factor."""
+    raw = make_source("synthetic").fetch(["EQ:SYNA"], "2021-03-01", "2021-03-31")
+    raw.loc[raw.index[:bad_leading], "close"] *= first_factor
+    return raw
+
+
+@pytest.mark.parametrize("factor, bad_leading", [(1000.0, 1), (0.001, 1), (1000.0, 2)])
+def test_spike_on_a_new_instruments_first_bars_is_caught_and_the_good_bars_kept(factor, bad_leading):
+    raw = _new_instrument(factor, bad_leading)
+    days = DAYS[DAYS > raw["date"].iloc[bad_leading - 1]]
+    result = clean(raw, days)
+    for day in days[:3]:
+        assert close_of(result.bars, "EQ:SYNA", day) == close_of(raw, "EQ:SYNA", day)  # not the spike
+    assert result.report["outliers_replaced"] == 0  # the rejected bars are lookback, not requested days
+    # the daily partition of the second bar (lookback = the first bar) agrees
+    one = clean(raw[raw["date"] <= days[0]], days[:1])
+    assert close_of(one.bars, "EQ:SYNA", days[0]) == close_of(raw, "EQ:SYNA", days[0])
+
+
+def test_a_rejected_first_bar_on_a_requested_day_stops_with_the_fix():
+    raw = _new_instrument(1000.0)
+    with pytest.raises(DataQualityError) as info:
+        clean(raw, DAYS)
+    message = str(info.value)
+    for piece in ("EQ:SYNA", "2021-03-01", "'close'", "first bar", "spike", "Fix: correct or delete"):
+        assert piece in message, (piece, message)
+
+
+def test_a_first_bar_with_no_later_bar_is_counted_as_unchecked():
+    raw = _new_instrument(1.0)
+    one = clean(raw[raw["date"] == DAYS[0]], DAYS[:1])
+    assert one.report["first_bar_unchecked"] == 1
+    assert one.report["per_instrument"]["EQ:SYNA"]["first_bar_unchecked"] == 1
+    assert clean(raw).report["first_bar_unchecked"] == 0
+
+
+def test_a_real_first_week_move_below_the_cap_is_not_a_first_bar_spike():
+    raw = _new_instrument(1.0)
+    raw.loc[raw.index[1:], "close"] *= 2.0  # +100% after the first day: log 0.69 < equity cap 1.0
+    result = clean(raw, DAYS[1:])
+    assert close_of(result.bars, "EQ:SYNA", DAYS[2]) == close_of(raw, "EQ:SYNA", DAYS[2])
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, "inf", "-Infinity"])
+def test_infinite_close_is_non_numeric_not_an_outlier(bad):
+    raw = raw_bars().astype({"close": object})
+    raw.loc[(raw["instrument_id"] == "EQ:SYNA") & (raw["date"] == "2021-03-15"), "close"] = bad
+    result = clean(raw)
+    assert result.report["non_numeric"] == 1 and result.report["outliers_replaced"] == 0
+    assert result.report["non_positive"] == 0 and result.report["gaps_filled"] == 1
+    assert close_of(result.bars, "EQ:SYNA", "2021-03-15") == close_of(raw, "EQ:SYNA", "2021-03-12")
+    assert np.isfinite(result.bars["close"]).all()
+
+
+def test_infinite_volume_is_an_invalid_field():
+    raw = raw_bars()
+    raw.loc[raw.index[-1], "volume"] = np.inf
+    result = clean(raw)
+    assert result.report["other_fields_invalid"] == 1 and np.isfinite(result.bars["volume"].dropna()).all()

@@ -9,19 +9,26 @@ Two layouts, mixable in one directory (``*.csv``, ``*.csv.gz``, ``*.parquet``):
 An optional ``instruments.csv`` in the same directory is the user's instrument table (read with
 ``instruments_from_csv``, available as ``FileSource.instruments()``); it is not a price file.
 
-Column names are case-insensitive. Garbage is never dropped silently: a row with a missing or
-unparseable date, or a price field that is not a number, raises ``DataQualityError`` naming the file,
-row, instrument, date and field. Empty price cells are allowed (they are gaps, handled by cleaning).
+Column names are case-insensitive. Dates: ISO ``YYYY-MM-DD``, a stated ``date_format`` (column of
+``instruments.csv`` or ``FileSource(path, date_format=...)``), or a date that reads the same day-first
+and month-first (``file_dates``). Garbage is never dropped silently: a row with a missing, unparseable
+or ambiguous date, or a price field that is not a finite number, raises ``DataQualityError`` naming the
+file, row, instrument, date and field. A file that cannot be read (empty, truncated, a row with extra
+fields), a price file with no rows, and a price file without an ``instruments.csv`` row (when that
+table exists) raise ``DataInputError`` naming the file and the fix: an instrument never disappears
+because its file is broken. Empty price cells are allowed (they are gaps, handled by cleaning).
 """
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from pairs_platform.data.errors import DataQualityError
+from pairs_platform.data.errors import DataInputError, DataQualityError
+from pairs_platform.data.guards import REMOVAL_HINT
 from pairs_platform.data.instruments import (
     ID_PREFIX, asset_class_of, default_instruments, instruments_from_csv,
 )
@@ -29,11 +36,13 @@ from pairs_platform.data.sources.base import (
     FLOAT_OPTIONAL, OPTIONAL_COLUMNS, PRICE_FIELDS, check_requested, date_bounds, empty_bars, filter_by_class,
     standardize_bars,
 )
+from pairs_platform.data.sources.file_dates import parse_file_dates
 
 _SUFFIXES = (".csv", ".csv.gz", ".parquet")
 INSTRUMENTS_FILE = "instruments.csv"
-_FIX_DATE = "write dates as YYYY-MM-DD in the 'date' column (or delete the row)"
-_FIX_PRICE = "write a plain number (or leave the cell empty for a missing price)"
+_FIX_PRICE = "write a plain finite number (or leave the cell empty for a missing price)"
+_FIX_UNREADABLE = ("re-export or re-download the complete file (a .csv.gz must be a whole gzip stream, a "
+                   f".parquet a whole Parquet file); {REMOVAL_HINT}")
 
 
 def instrument_id_from_filename(path: Path) -> str:
@@ -50,11 +59,35 @@ def instrument_id_from_filename(path: Path) -> str:
     return f"{prefix.upper()}:{symbol}"
 
 
+def _id_or_none(path: Path) -> str | None:
+    try:
+        return instrument_id_from_filename(path)
+    except DataQualityError:
+        return None  # a long file: its ids are inside
+
+
+def _file_error(path: Path, problem: str, fix: str) -> DataInputError:
+    return DataInputError(_id_or_none(path), None, "file", problem, fix, location=f"file {path}")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    if path.name.lower().endswith(".parquet"):
-        table = pd.read_parquet(path)
-    else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    """The file as a table of strings (CSV) or typed columns (Parquet); unreadable files raise
+    ``DataInputError`` naming the file and the fix instead of a bare parser error."""
+    try:
+        if path.name.lower().endswith(".parquet"):
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError as exc:
+        raise _file_error(path, "the file is empty (no header, no rows)", "write a header 'date,close' "
+                          f"and the rows; {REMOVAL_HINT}") from exc
+    except pd.errors.ParserError as exc:
+        raise _file_error(path, f"a row does not fit the header: {str(exc).strip()}",
+                          "give every row exactly the header's fields (quote values holding a comma)"
+                          ) from exc
+    except (ValueError, OSError, EOFError, zlib.error) as exc:  # truncated gzip/Parquet, bad encoding
+        raise _file_error(path, f"cannot read the file, it is truncated or corrupt "
+                          f"({type(exc).__name__}: {str(exc).strip()})", _FIX_UNREADABLE) from exc
     table.columns = [str(c).strip().lower() for c in table.columns]
     return table
 
@@ -66,37 +99,30 @@ def _row_label(path: Path, positions: np.ndarray) -> str:
     return f"file {path}, {unit} {row}{more}"
 
 
-def _parse_dates(table: pd.DataFrame, path: Path, ids: pd.Series) -> pd.Series:
-    raw = table["date"]
-    dates = pd.to_datetime(raw, errors="coerce", format="mixed") if raw.dtype == object or \
-        pd.api.types.is_string_dtype(raw) else pd.to_datetime(raw, errors="coerce")
-    bad = np.flatnonzero(dates.isna().to_numpy())
-    if len(bad):
-        value = raw.iloc[bad[0]]
-        problem = "missing date" if pd.isna(value) or str(value).strip() == "" else f"unparseable date {value!r}"
-        raise DataQualityError(ids.iloc[bad[0]], None, "date", problem, _FIX_DATE,
-                               location=_row_label(path, bad))
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates.dt.normalize()
-
-
 def _parse_prices(table: pd.DataFrame, path: Path, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame(index=table.index)
     for field in [f for f in (*PRICE_FIELDS, *FLOAT_OPTIONAL) if f in table.columns]:
         raw = table[field]
         values = pd.to_numeric(raw, errors="coerce")
-        bad = np.flatnonzero((values.isna() & raw.notna()).to_numpy())
+        infinite = np.isinf(values)
+        bad = np.flatnonzero(((values.isna() & raw.notna()) | infinite).to_numpy())
         if len(bad):
+            kind = "not a finite number" if infinite.iloc[bad[0]] else "not a number"
             raise DataQualityError(ids.iloc[bad[0]], dates.iloc[bad[0]], field,
-                                   f"not a number: {raw.iloc[bad[0]]!r}", _FIX_PRICE,
+                                   f"{kind}: {raw.iloc[bad[0]]!r}", _FIX_PRICE,
                                    location=_row_label(path, bad))
         out[field] = values.astype("float64")
     return out
 
 
-def read_price_file(path: str | Path) -> pd.DataFrame:
-    """Read one user file into long bars, raising ``DataQualityError`` on garbage rows."""
+def read_price_file(path: str | Path, date_formats: Mapping[str, str] | None = None,
+                    date_format: str = "") -> pd.DataFrame:
+    """Read one user file into long bars.
+
+    ``date_formats`` maps instrument ids to a stated strftime format, ``date_format`` is the default
+    for the others (``""``: ISO or unambiguous dates only, see ``file_dates``). Raises
+    ``DataQualityError`` on garbage rows and ``DataInputError`` on an unreadable or row-less file.
+    """
     path = Path(path)
     table = _read_table(path)
     if "date" not in table.columns or "close" not in table.columns:
@@ -113,7 +139,12 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
             asset_class_of(iid)  # raises on malformed ids
     else:
         ids = pd.Series(instrument_id_from_filename(path), index=table.index)
-    dates = _parse_dates(table, path, ids)
+    if len(table) == 0:
+        raise _file_error(path, "the file has a header but no rows, so its instrument(s) would vanish "
+                          "from the run", f"add the rows; {REMOVAL_HINT}")
+    stated = ids.map(dict(date_formats or {})).astype(object)
+    formats = stated.where(stated.notna(), date_format).astype(str)
+    dates = parse_file_dates(table["date"], ids, formats, lambda rows: _row_label(path, rows))
     bars = _parse_prices(table, path, ids, dates)
     bars.insert(0, "instrument_id", ids.to_numpy())
     bars.insert(0, "date", dates.to_numpy())
@@ -131,12 +162,14 @@ class FileSource:
     name = "files"
     asset_classes = ("equity", "future", "fixed_income", "crypto")
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, date_format: str = "") -> None:
         self.path = Path(path)
         if not self.path.is_dir():
             raise FileNotFoundError(f"files source: {self.path} is not a directory; point 'path' at the "
                                     "folder holding your CSV/Parquet price files")
+        self.date_format = str(date_format or "")
         self._bars: pd.DataFrame | None = None
+        self._files_of: dict[str, list[str]] = {}
 
     def files(self) -> list[Path]:
         """The price files found in the directory (sorted)."""
@@ -145,16 +178,40 @@ class FileSource:
 
     def instruments(self) -> pd.DataFrame:
         """The directory's ``instruments.csv`` if present, else the ``default_instruments()`` rows of the
-        ids found (``KeyError`` naming ids that need an ``instruments.csv`` row)."""
+        ids found (``KeyError`` naming ids that need an ``instruments.csv`` row).
+
+        With an ``instruments.csv``, every instrument that has a price file needs a row in it: one
+        without raises ``DataInputError`` naming the instrument, its file and the fix (it would
+        otherwise vanish from the run)."""
         table_path = self.path / INSTRUMENTS_FILE
+        ids = self.instrument_ids()
         if table_path.exists():
-            return instruments_from_csv(table_path)
-        table, ids = default_instruments(), self.instrument_ids()
+            table = instruments_from_csv(table_path)
+            lacking = sorted(set(ids) - set(table.index))
+            if lacking:
+                files = ", ".join(self._files_of[lacking[0]])
+                raise DataInputError(lacking[0], None, "instrument_id", f"price file(s) {files} but no "
+                                     f"row in {table_path} ({len(lacking)} such instrument(s): {lacking})",
+                                     f"add a row per instrument to {INSTRUMENTS_FILE} (columns: see "
+                                     f"docs/data.md); {REMOVAL_HINT}", location=f"file {table_path}")
+            return table
+        table = default_instruments()
         unknown = sorted(set(ids) - set(table.index))
         if unknown:
             raise KeyError(f"files source: no instrument metadata for {unknown}; add {table_path} "
                            "(columns: see docs/data.md)")
         return table.loc[ids]
+
+    def date_formats(self) -> dict[str, str]:
+        """Stated date formats per instrument: the optional ``date_format`` column of ``instruments.csv``."""
+        table_path = self.path / INSTRUMENTS_FILE
+        if not table_path.exists():
+            return {}
+        table = _read_table(table_path)  # unreadable -> DataInputError naming it
+        if "date_format" not in table.columns or "instrument_id" not in table.columns:
+            return {}
+        stated = table[table["date_format"].fillna("").str.strip() != ""]
+        return dict(zip(stated["instrument_id"].str.strip(), stated["date_format"].str.strip()))
 
     def bars(self) -> pd.DataFrame:
         """All bars of all files (long, standardized; cached)."""
@@ -162,7 +219,12 @@ class FileSource:
             files = self.files()
             if not files:
                 raise FileNotFoundError(f"files source: no *.csv, *.csv.gz or *.parquet files in {self.path}")
-            self._bars = standardize_bars(pd.concat([read_price_file(p) for p in files], ignore_index=True))
+            formats = self.date_formats()
+            parts = [read_price_file(p, formats, self.date_format) for p in files]
+            for path, part in zip(files, parts):
+                for iid in part["instrument_id"].unique():
+                    self._files_of.setdefault(iid, []).append(path.name)
+            self._bars = standardize_bars(pd.concat(parts, ignore_index=True))
         return self._bars
 
     def instrument_ids(self, asset_class: str | None = None) -> list[str]:
