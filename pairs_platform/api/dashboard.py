@@ -10,6 +10,7 @@ from pairs_platform.api.desk import Desk
 
 TEMPLATES = Path(__file__).with_name("templates")
 CHART_W, CHART_H, PAD = 720, 220, 40
+REFUSALS_SHOWN = 20
 
 
 def money(value: float | None) -> str:
@@ -75,5 +76,6 @@ def render_dashboard(desk: Desk, message: str = "", writes_enabled: bool = False
     return _env.get_template("dashboard.html").render(
         state=desk.trading_state(limit=10), positions=desk.positions(), exposure=desk.exposure(),
         orders=desk.orders(session) if session is not None else None, order_session=session, pnl=pnl,
+        refusals=list(reversed(desk.orders().refusals))[:REFUSALS_SHOWN],
         chart=pnl_chart(pnl.points), alerts=desk.recent_alerts(20).alerts, freshness=desk.freshness(),
         model=desk.model_health(), universe=desk.universe(), message=message, writes_enabled=writes_enabled)

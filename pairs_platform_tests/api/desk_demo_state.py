@@ -65,19 +65,19 @@ def _trade(ledger: Ledger, day: pd.Timestamp, instrument: str, qty: float, price
 
 
 def write_ledger(url: str, closes: pd.DataFrame) -> Ledger:
-    """Orders and fills that follow the targets one session late (as paper trading does), a refusal
-    and a pending order on the last session."""
+    """Fills one session after each target (as paper trading does): AAA/BBB on session 3, HO on the
+    second-to-last session, where CL's order is refused; a pending order on the last session."""
     ledger = Ledger(url)
     days = closes.index
     _trade(ledger, days[3], "EQ:AAA", 100, closes.loc[days[3], "EQ:AAA"])
     _trade(ledger, days[3], "EQ:BBB", -80, closes.loc[days[3], "EQ:BBB"])
-    last = days[-1]
-    _trade(ledger, last, "FUT:HO", 2, closes.loc[last, "FUT:HO"])
+    _trade(ledger, days[-2], "FUT:HO", 2, closes.loc[days[-2], "FUT:HO"])
+    last = days[-2]
     refused = make_client_order_id(STRATEGY, last, "FUT:CL")
     ledger.record_order(Order(refused, STRATEGY, last.date(), "FUT:CL", Side.SELL, 1.0, reference_price=70.0))
     ledger.mark_rejected(refused, "risk: max gross exposure 300.00% would be exceeded")
-    pending = make_client_order_id(STRATEGY, last, "EQ:AAA")
-    ledger.record_order(Order(pending, STRATEGY, last.date(), "EQ:AAA", Side.BUY, 5.0, reference_price=100.0))
+    pending = make_client_order_id(STRATEGY, days[-1], "EQ:AAA")
+    ledger.record_order(Order(pending, STRATEGY, days[-1].date(), "EQ:AAA", Side.BUY, 5.0, reference_price=100.0))
     return ledger
 
 
