@@ -1,21 +1,29 @@
 """Typed responses of the desk API (pydantic): they make the OpenAPI schema meaningful.
 
 Money is in the account currency (USD); fractions are of capital (0.1234 = 12.34%); dates are
-sessions; timestamps are naive UTC. A missing number is ``null``, never NaN.
+sessions; timestamps are UTC (RFC 3339). A missing number is ``null``, never NaN.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Naive timestamps are UTC: say so, so that the JSON is RFC 3339 (``...+00:00``)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     ledger: str
     asset_store: str
-    time: dt.datetime
+    time: UtcDateTime
 
 
 class InstrumentPosition(BaseModel):
@@ -60,8 +68,8 @@ class OrderOut(BaseModel):
     broker: str | None
     broker_order_id: str | None
     reason: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class RefusalOut(BaseModel):
@@ -70,7 +78,7 @@ class RefusalOut(BaseModel):
     client_order_id: str
     status: str
     reason: str | None
-    at: dt.datetime | None
+    at: UtcDateTime | None
 
 
 class OrdersResponse(BaseModel):
@@ -146,7 +154,7 @@ class TradingStateOut(BaseModel):
     state: Literal["ACTIVE", "REDUCING", "HALTED"]
     reason: str
     actor: str
-    at: dt.datetime | None
+    at: UtcDateTime | None
 
 
 class TradingStateResponse(BaseModel):
@@ -207,7 +215,7 @@ class ModelHealthResponse(BaseModel):
 
 class AlertOut(BaseModel):
     id: int
-    created_at: dt.datetime
+    created_at: UtcDateTime
     kind: str
     severity: str
     title: str
