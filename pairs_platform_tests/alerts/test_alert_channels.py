@@ -81,8 +81,8 @@ def test_a_failing_channel_is_recorded_and_does_not_stop_the_others():
     assert only_failing.status == "failed"
 
 
-def test_sql_recorder_round_trip_and_dedupe(tmp_path):
-    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+def test_sql_recorder_round_trip_and_dedupe(recorder_url):
+    url = recorder_url
     recorder = SqlAlertRecorder(url)
     SqlAlertRecorder(url)  # checkfirst: a second open does not fail
     manager = AlertManager([LogChannel()], recorder)
@@ -92,6 +92,7 @@ def test_sql_recorder_round_trip_and_dedupe(tmp_path):
     assert [r.status for r in recent] == ["suppressed: duplicate", "sent"] and recent[1].kind == "stale_data"
     assert recorder.last_sent("stale_data:2026-01-06") is not None
     assert recorder.counts() == {("stale_data", "sent"): 1, ("stale_data", "suppressed: duplicate"): 1}
+    recorder.engine.dispose()
 
 
 def test_email_over_a_real_smtp_server():
