@@ -51,7 +51,9 @@ def live_equity(fills: pd.DataFrame, closes: pd.DataFrame, instruments: pd.DataF
     qty = frame.pivot_table(index="session", columns="instrument_id", values="signed_quantity", aggfunc="sum")
     holdings = qty.reindex(index=px.index, columns=ids).fillna(0.0).cumsum()
     cash = frame.groupby("session")["cash"].sum().reindex(px.index).fillna(0.0).cumsum()
-    marks = px.reindex(columns=ids).fillna(0.0)
+    # an instrument without a close in the store is marked at its last fill price, never at zero
+    fill_px = frame.pivot_table(index="session", columns="instrument_id", values="price", aggfunc="last")
+    marks = px.reindex(columns=ids).combine_first(fill_px.reindex(index=px.index, columns=ids).ffill()).fillna(0.0)
     equity = capital + cash + (holdings * marks * mult).sum(axis=1)
     return curve(equity, capital)
 
@@ -127,6 +129,13 @@ def current_universe(universe: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.D
     return table.reset_index(drop=True)
 
 
+def _on_day(frame: pd.DataFrame, day: pd.Timestamp | None) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``date`` is ``day`` (none if ``day`` is None)."""
+    if frame.empty or day is None:
+        return frame.iloc[0:0]
+    return frame[pd.to_datetime(frame["date"]) == day]
+
+
 def leg_rows(universe: pd.DataFrame, targets: pd.DataFrame, signals: pd.DataFrame,
              net_positions: pd.Series, as_of: pd.Timestamp | None) -> pd.DataFrame:
     """One row per (pair, leg) of the current universe: target units, the instrument's net position,
@@ -135,9 +144,8 @@ def leg_rows(universe: pd.DataFrame, targets: pd.DataFrame, signals: pd.DataFram
     if pairs.empty:
         return pd.DataFrame(columns=LEG_COLUMNS)
     legs = pd.concat([pairs.assign(leg=leg, instrument_id=pairs[leg]) for leg in ("y", "x")], ignore_index=True)
-    day = lambda f: f[pd.to_datetime(f["date"]) == as_of] if len(f) and as_of is not None else f.iloc[0:0]
-    tgt = day(targets).groupby(["pair_id", "leg"])["units"].sum() if len(targets) else pd.Series(dtype="float64")
-    sig = day(signals).set_index("pair_id") if len(signals) else pd.DataFrame(columns=["z", "entry_allowed"])
+    tgt = _on_day(targets, as_of).groupby(["pair_id", "leg"])["units"].sum() if len(targets) else pd.Series(dtype="float64")
+    sig = _on_day(signals, as_of).set_index("pair_id") if len(signals) else pd.DataFrame(columns=["z", "entry_allowed"])
     out = pd.DataFrame({
         "pair_id": legs["pair_id"], "leg": legs["leg"], "instrument_id": legs["instrument_id"],
         "target_units": tgt.reindex(pd.MultiIndex.from_frame(legs[["pair_id", "leg"]])).fillna(0.0).to_numpy(),

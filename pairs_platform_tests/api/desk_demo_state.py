@@ -12,6 +12,7 @@ from pairs_platform.execution.broker import Fill, Order, Side, make_client_order
 from pairs_platform.execution.ledger import Ledger
 
 STRATEGY = "pairs_v1"
+TOKEN = "s3cret-token-for-tests"  # the API token of the test servers
 INSTRUMENTS = pd.DataFrame(
     {"asset_class": ["equity", "equity", "future", "future"], "multiplier": [1.0, 1.0, 1000.0, 1000.0],
      "currency": "USD"},

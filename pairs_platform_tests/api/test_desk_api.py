@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TOKEN
+from desk_demo_state import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

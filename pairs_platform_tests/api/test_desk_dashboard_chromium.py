@@ -12,9 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN
+from desk_demo_state import TOKEN, build_demo_state
 
-from desk_demo_state import build_demo_state
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REPO = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TOKEN
+from desk_demo_state import TOKEN
 from prometheus_client.parser import text_string_to_metric_families
 
 from pairs_platform.alerts import run_failure

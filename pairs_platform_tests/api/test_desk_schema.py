@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import TOKEN
+from desk_demo_state import TOKEN, build_demo_state
 from hypothesis import HealthCheck, given, settings
 
 from pairs_platform.api import build_desk, create_app
 from pairs_platform.api.settings import ApiSettings
-from desk_demo_state import build_demo_state
 
 
 @pytest.fixture(scope="module")

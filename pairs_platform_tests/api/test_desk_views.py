@@ -56,3 +56,11 @@ def test_champion_from_a_real_mlflow_registry(tmp_path):
     assert champion_version(uri, "pairs_entry_filter") == "unknown"  # no alias yet
     client.set_registered_model_alias("pairs_entry_filter", "champion", "2")
     assert champion_version(uri, "pairs_entry_filter") == "2"
+
+
+def test_an_instrument_without_closes_is_marked_at_its_fill_price_not_zero():
+    closes = _closes()
+    fills = pd.DataFrame({"date": [closes.index[1]], "instrument_id": ["B"], "signed_quantity": [-4.0],
+                          "price": [50.0], "commission": [2.0]})
+    curve = live_equity(fills, closes, pd.DataFrame(), capital=1000.0)
+    assert curve["cumulative_pnl"].tolist() == pytest.approx([-2.0] * 4)
