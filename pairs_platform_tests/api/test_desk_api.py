@@ -132,3 +132,19 @@ def test_dashboard_formats_money_and_percentages(client):
     page = client.get("/").text
     assert "$1,000,000.00" in page and "max gross exposure 300.00%" in page
     assert 'id="pnl-chart"' in page and 'id="kill-form"' in page
+
+
+def test_an_empty_desk_answers_every_read_route(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from pairs_platform.api import build_desk, create_app
+    from pairs_platform.api.settings import ApiSettings
+
+    settings = ApiSettings.from_env({"PAIRS_DATA_DIR": str(tmp_path)})
+    client = TestClient(create_app(build_desk(settings), settings.api_token))
+    for route in ("/api/positions", "/api/orders", "/api/fills", "/api/pnl", "/api/exposure", "/api/trading-state",
+                  "/api/signals", "/api/universe", "/api/freshness", "/api/model-health", "/api/alerts", "/metrics", "/"):
+        assert client.get(route).status_code == 200, route
+    assert client.get("/api/health").json()["asset_store"] == "empty"
+    assert client.get("/api/freshness").json()["stale"] is True
+    assert "Kill and resume are disabled" in client.get("/").text
