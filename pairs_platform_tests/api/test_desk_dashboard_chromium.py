@@ -2,6 +2,7 @@
 dumps the DOM and takes a screenshot (kept under the test's tmp dir; its path is printed)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from desk_demo_state import TOKEN, build_demo_state
+
+from pairs_platform.alerts import AlertManager, LogChannel, SqlAlertRecorder, stale_data
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -38,12 +41,15 @@ def _free_port() -> int:
 def served_desk(tmp_path):
     """Base URL of uvicorn serving the demo-like desk; the server is stopped afterwards."""
     ledger, closes = build_demo_state(tmp_path / "data")
+    manager = AlertManager([LogChannel()], SqlAlertRecorder(ledger.engine))
+    manager.notify(stale_data(closes.index[-1].date(), closes.index[-1].date() + dt.timedelta(days=2), 1))
     ledger.close()
     port = _free_port()
     env = {**os.environ, "PAIRS_DATA_DIR": str(tmp_path / "data"), "PAIRS_API_TOKEN": TOKEN,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "pairs_platform.api", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -52,12 +58,13 @@ def served_desk(tmp_path):
                 break
             except OSError:
                 if server.poll() is not None:
-                    pytest.fail(f"the server exited: {server.stdout.read().decode(errors='replace')[-2000:]}")
+                    pytest.fail(f"the server exited: {(tmp_path / 'server.log').read_text(errors='replace')[-2000:]}")
                 time.sleep(0.5)
         yield base, closes
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
 
 
 def _chromium(binary: str, *args: str) -> subprocess.CompletedProcess:
@@ -76,6 +83,7 @@ def test_dashboard_in_headless_chromium(served_desk, tmp_path):
                     'id="leg-positions"', 'id="exposure"', 'id="orders-table"', 'id="refusals"', 'id="pnl-chart"',
                     'id="alerts-table"', 'id="freshness"', 'id="model-health"'):
         assert element in html, element
+    assert "Prices stale: last session" in html
     assert ">ACTIVE<" in html and "$1,000,000.00" in html and "max gross exposure 300.00%" in html
     assert "0|FUT:HO~FUT:CL" in html and "0.035" in html  # leg rows with hedge ratio
     assert f"last session {closes.index[-1].date()}" in html and "champion version <b>unknown</b>" in html
