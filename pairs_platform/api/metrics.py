@@ -9,6 +9,8 @@ import datetime as dt
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
+from pairs_platform.alerts import AlertKind
+from pairs_platform.alerts.dispatcher import DUPLICATE
 from pairs_platform.api.desk import Desk
 from pairs_platform.api.readmodel import TradingStateName
 
@@ -73,8 +75,8 @@ def _data_and_alerts(registry: CollectorRegistry, desk: Desk) -> None:
     alerts = _gauge(registry, "alerts", "Recorded alerts by kind and status", ("kind", "status"))
     for (kind, status), n in counts.items():
         alerts.labels(kind, status).set(n)
-    _gauge(registry, "run_failures", "Run-failure alerts recorded").set(
-        sum(n for (kind, _), n in counts.items() if kind == "run_failure"))
+    _gauge(registry, "run_failures", "Run failures alerted (duplicates of the same run not counted)").set(
+        sum(n for (kind, status), n in counts.items() if kind == AlertKind.RUN_FAILURE and status != DUPLICATE))
 
 
 def render_metrics(desk: Desk) -> tuple[bytes, str]:

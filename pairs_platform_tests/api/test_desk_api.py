@@ -148,3 +148,18 @@ def test_an_empty_desk_answers_every_read_route(tmp_path):
     assert client.get("/api/health").json()["asset_store"] == "empty"
     assert client.get("/api/freshness").json()["stale"] is True
     assert "Kill and resume are disabled" in client.get("/").text
+
+
+def test_the_kill_switch_ledger_refuses_reducing_and_keeps_who_and_why(demo):
+    from pairs_platform.api import LedgerStoreReadModel
+    from pairs_platform.api.readmodel import StateChangeRequest, UnsupportedStateChange
+
+    data_dir, ledger, _ = demo
+    model = LedgerStoreReadModel(ledger, data_dir / "assets")
+    with pytest.raises(UnsupportedStateChange, match="REDUCING"):
+        model.set_trading_state(StateChangeRequest("REDUCING", "cut risk", "jane"))
+    with pytest.raises(ValueError, match="needs a reason"):
+        StateChangeRequest("HALTED", "  ", "jane")
+    halted = model.set_trading_state(StateChangeRequest("HALTED", "DD > 10%", "jane"))
+    assert (halted.state, halted.reason, halted.actor) == ("HALTED", "DD > 10%", "jane") and halted.at is not None
+    assert model.trading_state_history() == [halted]

@@ -17,6 +17,7 @@ def _samples(client) -> dict:
 
 def test_metrics_exposition(client, desk, demo):
     desk.alerts.notify(run_failure("daily_pipeline", "run-1", "boom"))
+    desk.alerts.notify(run_failure("daily_pipeline", "run-1", "boom"))  # the same run again: not counted twice
     client.post("/api/trading-state/kill", json={"reason": "test"}, headers={"Authorization": f"Bearer {TOKEN}"})
     samples = _samples(client)
     exposure = client.get("/api/exposure").json()
