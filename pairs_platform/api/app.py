@@ -11,7 +11,7 @@ import hmac
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pairs_platform.api import schemas as S
@@ -36,10 +36,8 @@ def token_ok(expected: str, given: str | None) -> bool:
 def _change(desk: Desk, state: TradingStateName, body: S.StateChangeIn) -> S.TradingStateResponse:
     try:
         return desk.change_state(state, body)
-    except UnsupportedStateChange as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except (ValueError, ExecutionInputError) as exc:
-        raise HTTPException(422, str(exc)) from exc
+    except (UnsupportedStateChange, ValueError, ExecutionInputError) as exc:  # the body was valid: 409
+        raise HTTPException(409, f"not changed: {exc}") from exc
 
 
 def _read_routes(app: FastAPI, desk: Desk) -> None:
@@ -111,8 +109,10 @@ def _page_routes(app: FastAPI, desk: Desk, token: str) -> None:
         try:
             body = S.StateChangeIn(reason=form.get("reason", ""), actor=form.get("actor") or "dashboard")
             _change(desk, states[action], body)
-        except (HTTPException, ValueError) as exc:
-            return PlainTextResponse(f"not changed: {getattr(exc, 'detail', exc)}", status_code=422)
+        except ValueError as exc:  # pydantic's ValidationError: empty reason or actor
+            return PlainTextResponse(f"not changed: {exc}", status_code=422)
+        except HTTPException as exc:
+            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
         return RedirectResponse(f"/?message={action}+done", status_code=303)
 
     @app.get("/metrics", response_class=PlainTextResponse, tags=["health"], summary="Prometheus metrics")
@@ -140,9 +140,5 @@ def create_app(desk: Desk, token: str) -> FastAPI:
     _read_routes(app, desk)
     _write_routes(app, desk, token)
     _page_routes(app, desk, token)
-
-    @app.exception_handler(ExecutionInputError)
-    async def _bad_input(_request: Request, exc: ExecutionInputError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
 
     return app

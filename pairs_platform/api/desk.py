@@ -29,7 +29,8 @@ def _num(value) -> float | None:
 
 
 def _state_out(state: TradingState) -> S.TradingStateOut:
-    return S.TradingStateOut(state=state.state.value, reason=state.reason, actor=state.actor, at=state.at)
+    return S.TradingStateOut(state=state.state.value, scope=state.scope, reason=state.reason, actor=state.actor,
+                             at=state.at)
 
 
 @dataclass

@@ -37,12 +37,14 @@ class TradingStateName(StrEnum):
 
 @dataclass(frozen=True)
 class TradingState:
-    """A trading state and who set it, when and why (``at`` is naive UTC; None if never set)."""
+    """A trading state and who set it, when and why (``at`` is naive UTC; None if never set), for a
+    ``scope``: ``"global"`` or one strategy id."""
 
     state: TradingStateName
     reason: str
     actor: str
     at: dt.datetime | None
+    scope: str = "global"
 
 
 @dataclass(frozen=True)

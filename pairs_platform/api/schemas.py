@@ -152,6 +152,7 @@ class ExposureResponse(BaseModel):
 
 class TradingStateOut(BaseModel):
     state: Literal["ACTIVE", "REDUCING", "HALTED"]
+    scope: str = Field(description="'global' or a strategy id")
     reason: str
     actor: str
     at: UtcDateTime | None
@@ -163,8 +164,8 @@ class TradingStateResponse(BaseModel):
 
 
 class StateChangeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500, description="why (required, e.g. 'DD > 10%')")
-    actor: str = Field(default="api", min_length=1, max_length=100, description="who")
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S", description="why (required, e.g. 'DD > 10%')")
+    actor: str = Field(default="api", min_length=1, max_length=100, pattern=r"\S", description="who")
 
 
 class SignalOut(BaseModel):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from pairs_platform.data.calendar import is_trading_day, previous_trading_day, trading_days_between
+from pairs_platform.data.calendar import is_trading_day, previous_trading_day, trading_days
 from pairs_platform.signals.spreads import pair_ids
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -170,5 +170,4 @@ def sessions_behind(last: dt.date | None, expected: dt.date) -> int | None:
     """Trading sessions between the last stored session and the expected one (None if no data)."""
     if last is None:
         return None
-    return max(int(trading_days_between(pd.Timestamp(last) + pd.Timedelta(days=1),
-                                        pd.Timestamp(expected) + pd.Timedelta(days=1))), 0)
+    return len(trading_days(pd.Timestamp(last) + pd.Timedelta(days=1), pd.Timestamp(expected)))

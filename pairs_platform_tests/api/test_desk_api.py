@@ -104,6 +104,7 @@ def test_kill_and_resume_need_a_reason_change_the_ledger_and_alert(client, demo)
     _, ledger, _ = demo
     assert client.post("/api/trading-state/kill", json={"reason": ""}, headers=AUTH).status_code == 422
     assert client.post("/api/trading-state/kill", json={}, headers=AUTH).status_code == 422
+    assert client.post("/api/trading-state/kill", json={"reason": " \t"}, headers=AUTH).status_code == 422
     killed = client.post("/api/trading-state/kill", json={"reason": "DD > 10%", "actor": "jane"}, headers=AUTH)
     assert killed.status_code == 200
     assert killed.json()["current"] == {**killed.json()["current"], "state": "HALTED", "reason": "DD > 10%", "actor": "jane"}
