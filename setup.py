@@ -34,9 +34,14 @@ setup(
         "threadpoolctl>=3",
         "skops>=0.10",
         "universal-pathlib>=0.2",
+        # the desk API, dashboard and /metrics (pairs_platform.api)
+        "fastapi>=0.110",
+        "uvicorn>=0.29",
+        "jinja2>=3.1",
+        "prometheus_client>=0.20",
     ],
     extras_require={
-        "dev": ["pytest>=8", "hypothesis>=6", "pytest-timeout>=2"],
+        "dev": ["pytest>=8", "hypothesis>=6", "pytest-timeout>=2", "schemathesis>=4", "aiosmtpd>=1.4", "httpx>=0.27"],
         # ib_async is the maintained fork; never install ib_insync beside it.
         "ib": ["ib_async>=2.0"],
         "ib-legacy": ["ib_insync>=0.9.86"],
