@@ -28,6 +28,7 @@ from upath import UPath
 from pairs_platform.store import jsontree
 
 SERIES_NAME_KEY = b"pairs_platform.series_name"
+FREQ_KEY = b"pairs_platform.index_freq"
 SERIES_COLUMN = "value"
 
 
@@ -57,16 +58,36 @@ def remove(path: UPath) -> None:
         path.unlink()
 
 
+def write_table(path: UPath, frame: pd.DataFrame, extra: dict[bytes, bytes] | None = None) -> None:
+    """``frame`` (with its index) as Parquet; a ``DatetimeIndex``'s ``freq`` is kept in the metadata."""
+    table = pa.Table.from_pandas(frame)
+    meta = {**(table.schema.metadata or {}), **(extra or {})}
+    freq = getattr(frame.index, "freqstr", None)
+    if freq:
+        meta[FREQ_KEY] = freq.encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def read_table(path: UPath) -> tuple[pd.DataFrame, dict[bytes, bytes]]:
+    """Inverse of :func:`write_table`: the frame and the file's metadata."""
+    table = pq.read_table(path)
+    meta = table.schema.metadata or {}
+    frame = table.to_pandas()
+    if FREQ_KEY in meta:
+        frame.index = pd.DatetimeIndex(frame.index, freq=meta[FREQ_KEY].decode())
+    return frame, meta
+
+
 class FrameCodec:
-    """``pd.DataFrame`` as Parquet (string column names; index and dtypes kept by pandas)."""
+    """``pd.DataFrame`` as Parquet (string column names; index, dtypes and index freq kept)."""
 
     name, suffix = "frame", ".parquet"
 
     def write(self, path: UPath, value: pd.DataFrame) -> None:
-        value.to_parquet(path)
+        write_table(path, value)
 
     def read(self, path: UPath) -> pd.DataFrame:
-        return pd.read_parquet(path)
+        return read_table(path)[0]
 
 
 class SeriesCodec:
@@ -75,14 +96,11 @@ class SeriesCodec:
     name, suffix = "series", ".series.parquet"
 
     def write(self, path: UPath, value: pd.Series) -> None:
-        table = pa.Table.from_pandas(value.to_frame(name=SERIES_COLUMN))
-        meta = {**(table.schema.metadata or {}), SERIES_NAME_KEY: jsontree.dumps(value.name).encode()}
-        pq.write_table(table.replace_schema_metadata(meta), path)
+        write_table(path, value.to_frame(name=SERIES_COLUMN), {SERIES_NAME_KEY: jsontree.dumps(value.name).encode()})
 
     def read(self, path: UPath) -> pd.Series:
-        table = pq.read_table(path)
-        name = jsontree.loads((table.schema.metadata or {}).get(SERIES_NAME_KEY, b"null").decode())
-        return table.to_pandas()[SERIES_COLUMN].rename(name)
+        frame, meta = read_table(path)
+        return frame[SERIES_COLUMN].rename(jsontree.loads(meta.get(SERIES_NAME_KEY, b"null").decode()))
 
 
 class IndexCodec:
@@ -91,10 +109,10 @@ class IndexCodec:
     name, suffix = "index", ".index.parquet"
 
     def write(self, path: UPath, value: pd.Index) -> None:
-        pd.DataFrame(index=value).to_parquet(path)
+        write_table(path, pd.DataFrame(index=value))
 
     def read(self, path: UPath) -> pd.Index:
-        return pd.read_parquet(path).index
+        return read_table(path)[0].index
 
 
 class ArrayCodec:
