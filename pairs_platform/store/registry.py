@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ from pairs_platform.store.errors import StoreError
 from pairs_platform.store.models import SignedPickleCodec, SkopsCodec
 from pairs_platform.store.tree import ContainerCodec, DataclassCodec
 
-WRAPPED_ERRORS = (TypeError, ValueError, KeyError, OSError, pa.ArrowException, jsontree.NotPlain)
+WRAPPED_ERRORS = (TypeError, ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, pa.ArrowException,
+                  jsontree.NotPlain)
 
 
 class CodecRegistry:
