@@ -55,6 +55,21 @@ def bench_store(table: pd.DataFrame, keys: list[str], repeat: int) -> tuple[floa
     return write, read
 
 
+def bench_old_store(table: pd.DataFrame, keys: list[str], manager_cls, repeat: int) -> tuple[float, float]:
+    """The old IO manager's own partition writer and reader, called without Dagster."""
+    from types import SimpleNamespace
+
+    from upath import UPath
+
+    context = SimpleNamespace(asset_partition_keys=keys, asset_key=dg.AssetKey("bars"),
+                              add_output_metadata=lambda metadata: None)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = UPath(tmp) / "bars"
+        write = best(lambda: manager_cls._write_partitions(None, context, root, table), repeat)
+        read = best(lambda: manager_cls._read_partitions(root, keys), repeat)
+    return write, read
+
+
 def load_io_manager(ref: str | None):
     if ref is None:
         from pairs_platform.defs.io_manager import PartitionedParquetIOManager
@@ -105,6 +120,8 @@ def main() -> None:
     print(f"store: {len(keys)} partitions x {INSTRUMENTS} instruments: write {write:.2f} s, read {read:.2f} s")
     print(f"dagster run (write + downstream read), this tree: {bench_dagster(table, keys, load_io_manager(None), args.repeat):.2f} s")
     if args.old_ref:
+        write, read = bench_old_store(table, keys, load_io_manager(args.old_ref), args.repeat)
+        print(f"{args.old_ref} IO manager's partition code: write {write:.2f} s, read {read:.2f} s")
         old = bench_dagster(table, keys, load_io_manager(args.old_ref), args.repeat)
         print(f"dagster run (write + downstream read), {args.old_ref}: {old:.2f} s")
 
