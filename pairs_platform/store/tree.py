@@ -80,7 +80,11 @@ def dataclass_type(qualified: str) -> type:
 
 
 class DataclassCodec:
-    """A dataclass instance as a folder: manifest (type, fields) plus one node per non-plain field."""
+    """A dataclass instance as a folder: manifest (type, fields) plus one node per non-plain field.
+
+    Only ``init`` fields are stored; the class is rebuilt through its constructor, so its own
+    validation (``__post_init__``) runs again on load.
+    """
 
     name, suffix = "dataclass", ".dataclass"
 
