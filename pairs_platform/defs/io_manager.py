@@ -1,103 +1,83 @@
-"""Parquet IO manager that stores each daily partition in its own file.
+"""The Dagster IO manager: a thin wrapper over :class:`pairs_platform.store.AssetStore`.
 
-Layout under ``base_dir`` (a local path by default, any fsspec/UPath URL in production)::
+Formats and layout are the store's (Parquet per daily partition, and safe per-type files for the
+rest; see ``pairs_platform/store``): nothing it reads can execute code, so a ``base_dir`` set in
+run config can at worst point a run at the wrong data, never make it run a payload.
 
-    <asset key path>/<YYYY-MM-DD>.parquet     one file per partition of a partitioned asset
-    <asset key path>.parquet                  an unpartitioned DataFrame
-    <asset key path>.pickle                   any other unpartitioned value
-
-A backfill over a range writes each partition's file and touches no other, and re-materializing a
-partition replaces its file: partitions are idempotent. A partitioned output is a DataFrame with a
-``session`` column (the trading day a row belongs to) or, failing that, a ``date`` column or
-``DatetimeIndex``; a partition with no rows is written as an empty file, so that "materialized and
-empty" stays distinguishable from "never materialized".
+Metadata: the IO manager adds ``stored_at`` (a path), ``stored_format`` and row figures, and
+never a key the asset's own ``Output`` already set (so ``performance_report``'s ``path`` stays
+the tear sheet). A partitioned run records ``rows`` per partition on each partition's
+materialization (Dagster 1.13 scopes metadata to one partition with
+``add_asset_metadata(partition_key=...)`` on the step context), plus run-wide ``rows_in_run``,
+``partitions_in_run`` and ``rows_per_partition_min/median/max``.
 """
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import dagster as dg
+import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-from upath import UPath
+from dagster._core.execution.context.metadata_logging import AssetMetadataHandle, OutputMetadataAccumulator
 
-PARTITION_COLUMNS = ("session", "date")
+from pairs_platform.store import AssetStore, StoredPartitions
 
 
-def _partition_dates(frame: pd.DataFrame) -> pd.Series:
-    for column in PARTITION_COLUMNS:
-        if column in frame.columns:
-            return pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
-    if isinstance(frame.index, pd.DatetimeIndex):
-        return pd.Series(frame.index.strftime("%Y-%m-%d"), index=frame.index)
-    raise TypeError("a partitioned output must be a DataFrame with a 'session' or 'date' column "
-                    "or a DatetimeIndex, so each row can be written to its day's partition")
+def _add_new_metadata(context: dg.OutputContext, metadata: dict) -> None:
+    """Adds only the keys the asset's own output metadata does not already hold."""
+    taken = set(context.output_metadata or {})
+    context.add_output_metadata({k: v for k, v in metadata.items() if k not in taken})
+
+
+def _partition_metadata(context: dg.OutputContext, written: StoredPartitions) -> None:
+    counts = np.fromiter(written.rows.values(), dtype=np.int64, count=len(written.rows))
+    _add_new_metadata(context, {
+        "stored_at": dg.MetadataValue.path(str(written.path)), "stored_format": "parquet per partition",
+        "rows_in_run": int(counts.sum()), "partitions_in_run": len(counts),
+        "rows_per_partition_min": int(counts.min()), "rows_per_partition_median": float(np.median(counts)),
+        "rows_per_partition_max": int(counts.max())})
+    if "rows" not in (context.output_metadata or {}):
+        _add_per_partition(context.step_context, context.asset_key,
+                           {key: {"rows": rows} for key, rows in written.rows.items()})
+
+
+def _add_per_partition(step, asset_key: dg.AssetKey, by_partition: dict[str, dict]) -> None:
+    """Partition-scoped metadata, as ``step.add_asset_metadata(m, asset_key, partition_key=k)`` records
+    it, merged in one pass: the public call recomputes the run's whole partition range on every call
+    (measured 9 ms for 1,257 sessions, i.e. ~11 s per 5-year backfill). Tied to Dagster 1.13's
+    accumulator; ``test_a_ranged_run_records_rows_per_partition`` fails if that changes."""
+    merged = dict(step._metadata_accumulator.per_output_metadata)
+    for key, metadata in by_partition.items():
+        handle = AssetMetadataHandle(asset_key=asset_key, partition_key=key)
+        merged[handle] = {**merged.get(handle, {}), **metadata}
+    step._metadata_accumulator = OutputMetadataAccumulator(per_output_metadata=merged)
 
 
 class PartitionedParquetIOManager(dg.ConfigurableIOManager):
-    """Stores asset values as Parquet, one file per daily partition."""
+    """Stores asset values with the safe-format asset store, one Parquet file per daily partition."""
 
     base_dir: str
 
-    def _root(self, context) -> UPath:
-        return UPath(self.base_dir).joinpath(*context.asset_key.path)
+    def _store(self) -> AssetStore:
+        return AssetStore(self.base_dir)
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
-        root = self._root(context)
+        store = self._store()
         if context.has_asset_partitions:
-            self._write_partitions(context, root, obj)
-        elif isinstance(obj, pd.DataFrame):
-            root.parent.mkdir(parents=True, exist_ok=True)
-            path = root.with_suffix(".parquet")
-            obj.to_parquet(path)
-            context.add_output_metadata({"path": str(path), "rows": len(obj)})
-        else:
-            root.parent.mkdir(parents=True, exist_ok=True)
-            path = root.with_suffix(".pickle")
-            path.write_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-            context.add_output_metadata({"path": str(path)})
-
-    def _write_partitions(self, context: dg.OutputContext, root: UPath, frame: pd.DataFrame) -> None:
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"partitioned asset {context.asset_key.to_user_string()} must return a DataFrame")
-        keys = list(context.asset_partition_keys)
-        days = _partition_dates(frame)
-        outside = sorted(set(days) - set(keys))
-        if outside:
-            raise ValueError(f"{context.asset_key.to_user_string()} returned rows for days outside the "
-                             f"partitions being materialized ({outside[:3]}...); filter them in the asset")
-        root.mkdir(parents=True, exist_ok=True)
-        empty = frame.iloc[0:0]
-        groups = dict(tuple(frame.groupby(days.to_numpy(), sort=False))) if len(frame) else {}
-        for key in keys:
-            part = groups.get(key, empty)
-            pq.write_table(pa.Table.from_pandas(part, preserve_index=False), root / f"{key}.parquet")
-        context.add_output_metadata({"rows": len(frame), "partitions_written": len(keys),
-                                     "path": str(root)})
+            written = store.save_partitions(context.asset_key.path, obj, context.asset_partition_keys)
+            _partition_metadata(context, written)
+            return
+        stored = store.save(context.asset_key.path, obj)
+        metadata: dict = {"stored_at": dg.MetadataValue.path(str(stored.path)), "stored_format": stored.codec}
+        if isinstance(obj, (pd.DataFrame, pd.Series)):
+            metadata["rows"] = len(obj)
+        _add_new_metadata(context, metadata)
 
     def load_input(self, context: dg.InputContext) -> Any:
-        root = self._root(context.upstream_output)
+        store = self._store()
+        key = context.upstream_output.asset_key.path
         if context.has_asset_partitions:
-            return self._read_partitions(root, context.asset_partition_keys)
-        if root.with_suffix(".parquet").exists():
-            return pd.read_parquet(root.with_suffix(".parquet"))
-        path = root.with_suffix(".pickle")
-        if not path.exists():
-            raise FileNotFoundError(f"{context.asset_key.to_user_string()} has not been materialized "
-                                    f"(no {path}); materialize it first")
-        return pickle.loads(path.read_bytes())
-
-    @staticmethod
-    def _read_partitions(root: UPath, keys) -> pd.DataFrame:
-        """Reads the partitions that exist; a range may reach before the first materialized day."""
-        files = [root / f"{key}.parquet" for key in sorted(keys)]
-        present = [str(f) for f in files if f.exists()]
-        if not present:
-            raise FileNotFoundError(f"no materialized partition of {root.name} among "
-                                    f"{len(files)} requested; materialize it first")
-        tables = [pq.read_table(path) for path in present]
-        return pa.concat_tables(tables, promote_options="default").to_pandas()
+            return store.load_partitions(key, context.asset_partition_keys)
+        return store.load(key)

@@ -1,6 +1,4 @@
 """The whole graph on the embedded default: materialization, re-runs, paper orders, checks, guards."""
-import pickle
-
 import dagster as dg
 import pandas as pd
 import pytest
@@ -8,6 +6,7 @@ import pytest
 from pairs_platform.data.sources.bundled import load_bundled_wide
 from pairs_platform.execution import Ledger
 from pairs_platform.execution.errors import LiveTradingDisabled
+from pairs_platform.store import AssetStore
 
 from conftest import END, START, run_range
 
@@ -104,7 +103,7 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
 
     client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     assert str(client.get_model_version_by_alias("pairs_entry_filter", "champion").version) == version
-    model = pickle.loads((root / "assets" / "signal_model.pickle").read_bytes())
+    model = AssetStore(root / "assets").load(["signal_model"])
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff
 
