@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from pairs_platform.backtest.layout import (
-    PAIR_STATE, PEND_ENTER, PEND_EXIT, PEND_NONE, Account, Book, Candidate, ExitFill, KernelArrays, Logs, Outputs,
+    PAIR_STATE, PEND_ENTER, PEND_EXIT, PEND_NONE, Account, Book, Candidate, ExitFill, KernelArrays, Logs, Outputs, Rules,
 )
 from pairs_platform.risk.checks import Exposure, Leg, entry_refusal_legs, gross_change, portfolio_refusal
 from pairs_platform.risk.limits import REFUSE_ML_FILTER, REFUSE_NO_VOLATILITY, REFUSE_SIZE_ZERO
@@ -103,16 +103,13 @@ def _accrue_borrow(t, arr, state, stat):
 
 
 @njit(cache=True)
-def _close_trade(t, k, st, fill, stat, logs):
-    """Book the exit fill of row ``k`` in the statistics (and the trade log when recording)."""
+def _count_trade(bars_held, pnl, stat):
+    """Count a closed trade held ``bars_held`` bars with net ``pnl`` in the statistics row ``stat``."""
     stat.trade_count += 1
-    stat.holding_bars += t - st.entry_fill
-    stat.wins += fill.pnl > 0.0
-    stat.gross_profit += max(fill.pnl, 0.0)
-    stat.gross_loss += max(-fill.pnl, 0.0)
-    if logs.record:
-        _record_trade(logs.trades, stat, k, st, fill)
-    st.side = 0
+    stat.holding_bars += bars_held
+    stat.wins += pnl > 0.0
+    stat.gross_profit += max(pnl, 0.0)
+    stat.gross_loss += max(-pnl, 0.0)
 
 
 @njit(cache=True)
@@ -148,7 +145,10 @@ def _fill_orders(t, arr, state, book, stat, logs):
         st.comm += comm
         st.slip += slip
         pnl = _pair_pnl(st, py, px, my, mx)
-        _close_trade(t, k, st, ExitFill(t, py, px, notional, pnl, st.reason), stat, logs)
+        _count_trade(t - st.entry_fill, pnl, stat)
+        if logs.record:
+            _record_trade(logs.trades, stat, k, st, ExitFill(t, py, px, notional, pnl, st.reason))
+        st.side = 0
     return cash
 
 
@@ -181,9 +181,8 @@ def _exit_reason(side, z, bars_held, max_hold, last_decision, pnl, notional, rul
 def _step_exits(t, arr, state, book, rules):
     """Exit decisions at t; returns (pairs held at close t, pairs still open after exits, residual)."""
     close_px, mult = arr.market.close_px, arr.market.mult
-    iy, ix, end, zs = arr.pairs.iy, arr.pairs.ix, arr.pairs.end, arr.pairs.zscores
-    proj, proj_abs = book.proj, book.proj_abs
-    z_index, pnl_stop = rules.z_index, rules.pnl_stop
+    iy, ix, end, zs = arr.pairs.iy, arr.pairs.ix, arr.pairs.end, arr.pairs.zscores[rules.z_index]
+    proj, proj_abs, pnl_stop = book.proj, book.proj_abs, rules.pnl_stop
     held, still_open, residual = 0, 0, 0.0
     for k in range(arr.pairs.row_lo[t], arr.pairs.row_hi[t]):
         st = state[k]
@@ -195,7 +194,7 @@ def _step_exits(t, arr, state, book, rules):
         held += 1
         residual += ux * (close_px[t, b] * mult[b]) + st.beta * uy * (close_px[t, a] * mult[a])
         pnl = _pair_pnl(st, close_px[t, a], close_px[t, b], mult[a], mult[b]) if pnl_stop > 0.0 else 0.0
-        z = zs[z_index, t, k]
+        z = zs[t, k]
         reason = _exit_reason(side, z, t - st.entry_dec, st.max_hold, t >= end[k] - 1, pnl, st.notional, rules)
         if reason == EXIT_NONE:
             still_open += 1
@@ -267,7 +266,8 @@ def _step_entries(t, arr, state, book, acct, rules, stat, logs):
     """Entry decisions at t, each checked against the book projected after earlier decisions."""
     m, s, class_limits = arr.market, arr.pairs, arr.class_limits
     close_px, mult, lot, classes, shortable = m.close_px, m.mult, m.lot, m.classes, m.shortable
-    iy, ix, start, end, zs, hedge, vols, allow = s.iy, s.ix, s.start, s.end, s.zscores, s.hedge, s.vols, s.allow
+    iy, ix, start, end, allow = s.iy, s.ix, s.start, s.end, s.allow
+    zs, hedge, vols = s.zscores[rules.z_index], s.hedge[rules.hedge_index], s.vols[rules.vol_index]
     proj, proj_abs, class_gross = book.proj, book.proj_abs, book.class_gross
     exposure = _book_values(t, book, m)
     eq, n_open, vol_sizing = acct.equity, acct.open_pairs, rules.sizing == SIZING_VOL_TARGET
@@ -276,33 +276,32 @@ def _step_entries(t, arr, state, book, acct, rules, stat, logs):
         st = state[k]
         if st.side != 0 or st.pend != PEND_NONE or t < start[k] or t > end[k] - 2 or t < st.cool_until:
             continue
-        z = zs[rules.z_index, t, k]
+        z = zs[t, k]
         side = entry_side(z, rules.entry_z, rules.stop_z)
         if side == 0:
             continue
         code = REFUSE_ML_FILTER if not allow[t_allow, min(k, k_allow_max)] else portfolio_refusal(
             eq, acct.peak, n_open, arr.limits)
-        a, b, beta = iy[k], ix[k], hedge[rules.hedge_index, t, k]
-        uy, ux = 0.0, 0.0
         if code == 0:
-            code, uy, ux = _candidate_units(side, eq, beta, vols[rules.vol_index, t, k] if vol_sizing else np.nan,
-                                            rules, LotLeg(close_px[t, a], mult[a], lot[a]),
+            a, b, beta = iy[k], ix[k], hedge[t, k]
+            code, uy, ux = _candidate_units(side, eq, beta, vols[t, k] if vol_sizing else np.nan, rules,
+                                            LotLeg(close_px[t, a], mult[a], lot[a]),
                                             LotLeg(close_px[t, b], mult[b], lot[b]))
-        c_y, c_x = classes[a], classes[b]
-        leg_y = Leg(close_px[t, a] * mult[a], proj[a], proj_abs[a], shortable[a], c_y, class_gross[c_y],
-                    class_limits[c_y])
-        leg_x = Leg(close_px[t, b] * mult[b], proj[b], proj_abs[b], shortable[b], c_x, class_gross[c_x],
-                    class_limits[c_x])
-        if code == 0:
-            code = entry_refusal_legs(eq, uy, ux, leg_y, leg_x, exposure, arr.limits)
-        if code != 0:
-            if logs.record:
-                _record_refusal(logs.refusals, stat.refusals, t, k, side, code, z)
-            stat.refusals += 1
-            continue
-        cand = Candidate(k, a, b, side, z, beta, uy, ux, s.half_life[k])
-        exposure = _accept_entry(t, cand, leg_y, leg_x, exposure, book, st, rules)
-        n_open += 1
+            if code == 0:
+                c_y, c_x = classes[a], classes[b]
+                leg_y = Leg(close_px[t, a] * mult[a], proj[a], proj_abs[a], shortable[a], c_y, class_gross[c_y],
+                            class_limits[c_y])
+                leg_x = Leg(close_px[t, b] * mult[b], proj[b], proj_abs[b], shortable[b], c_x, class_gross[c_x],
+                            class_limits[c_x])
+                code = entry_refusal_legs(eq, uy, ux, leg_y, leg_x, exposure, arr.limits)
+                if code == 0:
+                    cand = Candidate(k, a, b, side, z, beta, uy, ux, s.half_life[k])
+                    exposure = _accept_entry(t, cand, leg_y, leg_x, exposure, book, st, rules)
+                    n_open += 1
+                    continue
+        if logs.record:
+            _record_refusal(logs.refusals, stat.refusals, t, k, side, code, z)
+        stat.refusals += 1
 
 
 @njit(cache=True)
@@ -325,6 +324,13 @@ def _record_open_trades(arr, state, stat, logs):
 
 
 @njit(cache=True)
+def _rules(prm):
+    """The :class:`~pairs_platform.backtest.layout.Rules` of one parameter-set record (scalars stay in registers)."""
+    return Rules(prm.entry_z, prm.exit_z, prm.stop_z, prm.max_hold, prm.max_hold_hl, prm.cooldown, prm.pnl_stop,
+                 prm.sizing, prm.pair_capital, prm.vol_target, prm.z_index, prm.hedge_index, prm.vol_index)
+
+
+@njit(cache=True)
 def simulate_one(p, arr, capital, peak0, out, logs):
     """Simulate parameter set ``p`` of ``arr`` (:class:`~pairs_platform.backtest.layout.KernelArrays`).
 
@@ -337,7 +343,7 @@ def simulate_one(p, arr, capital, peak0, out, logs):
     state = logs.final if logs.record else np.zeros(arr.pairs.iy.shape[0], PAIR_STATE)
     book = Book(np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst),
                 np.zeros(arr.class_limits.shape[0]))
-    rules, stat, series = arr.params[p], out.stats[p], out.series
+    rules, stat, series = _rules(arr.params[p]), out.stats[p], out.series
     cash, peak = capital, max(capital, peak0)
     for t in range(n_bars):
         if t > 0:

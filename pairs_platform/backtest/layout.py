@@ -8,7 +8,7 @@ pointer (no reference counting, unlike an array argument).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
@@ -208,18 +208,32 @@ class ExitFill(NamedTuple):
     reason: int
 
 
-PARAMS = np.dtype([
-    ("entry_z", _F8), ("exit_z", _F8), ("stop_z", _F8), ("max_hold", _F8), ("max_hold_hl", _F8),
-    ("cooldown", _I8), ("pnl_stop", _F8), ("sizing", _I8), ("pair_capital", _F8), ("vol_target", _F8),
-    ("z_index", _I8), ("hedge_index", _I8), ("vol_index", _I8),
-], align=True)
-"""One parameter set as the kernel reads it (``*_index``: position in the signal stacks)."""
+class Rules(NamedTuple):
+    """One parameter set as scalars, built once per run from its :data:`PARAMS` record (same fields)."""
+
+    entry_z: float
+    exit_z: float
+    stop_z: float
+    max_hold: float
+    max_hold_hl: float
+    cooldown: int
+    pnl_stop: float
+    sizing: int
+    pair_capital: float
+    vol_target: float
+    z_index: int
+    hedge_index: int
+    vol_index: int
+
+
+PARAMS = np.dtype([(name, _I8 if kind is int else _F8) for name, kind in get_type_hints(Rules).items()], align=True)
+"""One parameter set as stored (fields of :class:`Rules`; ``*_index``: position in the signal stacks)."""
 
 PAIR_STATE = np.dtype([
+    ("side", _I8), ("pend", _I8), ("cool_until", _I8), ("entry_dec", _I8), ("max_hold", _I8), ("pend_side", _I8),
+    ("reason", _I8), ("entry_fill", _I8), ("exit_dec", _I8),
     ("uy", _F8), ("ux", _F8), ("py", _F8), ("px", _F8), ("comm", _F8), ("slip", _F8), ("borrow", _F8),
     ("new_uy", _F8), ("new_ux", _F8), ("entry_z", _F8), ("exit_z", _F8), ("notional", _F8), ("beta", _F8),
-    ("side", _I8), ("pend", _I8), ("pend_side", _I8), ("reason", _I8), ("entry_dec", _I8), ("entry_fill", _I8),
-    ("exit_dec", _I8), ("cool_until", _I8), ("max_hold", _I8),
 ], align=True)
 """Per schedule row: open trade (units, entry fills, costs so far), pending order, decision bars."""
 
