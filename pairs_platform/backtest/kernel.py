@@ -14,10 +14,12 @@ only schedule rows ``row_lo[t] <= k < row_hi[t]`` are visited (rows whose window
 contains t lie in that range), so a long walk-forward schedule costs its active rows only.
 
 Inputs and outputs are the records of :mod:`pairs_platform.backtest.layout`. Helpers called inside
-the per-pair loops take scalars, scalar records (:class:`~pairs_platform.risk.checks.Leg`, ...) or
-structured-array rows (``state[k]``, ``params[p]``: pointers) only: passing an array to a compiled
-call costs reference-count atomics per call, which dominated the run time before. The per-bar
-helpers read their arrays into locals before the pair loop for the same reason.
+the per-pair loops take scalars, scalar records (:class:`~pairs_platform.risk.checks.Leg`,
+:class:`~pairs_platform.backtest.layout.Rules`, ...) or structured-array rows (``state[k]``,
+``stats[p]``: pointers) only: passing an array to a compiled call costs reference-count atomics per
+call, which dominated the run time before. The per-bar helpers read their arrays into locals before
+the pair loop, and a run reads its parameter set once into a scalar :class:`Rules` record (values in
+registers, not re-loaded through a pointer the state writes may alias).
 """
 from __future__ import annotations
 
