@@ -95,7 +95,6 @@ def run_engine() -> dict:
     from pairs_platform.backtest import CostModel, RiskLimits
     from pairs_platform.backtest.engine import run_grid_arrays
     from pairs_platform.backtest.inputs import prepare_inputs
-    from pairs_platform.backtest import layout as L
     prices, pairs = synthetic_market()
     schedule = formation_schedule(prices, pairs)
     limits = RiskLimits(max_gross=3.0, max_net=0.3, max_instrument=0.25, max_class_gross={"crypto": 0.4},
@@ -104,7 +103,7 @@ def run_engine() -> dict:
     inp = prepare_inputs(prices, schedule, instruments(prices.columns), parameter_sets(), CostModel(), limits)
     prep = time.perf_counter() - t0
     t0 = time.perf_counter()
-    series, stats = run_grid_arrays(inp, 1e6)
+    stats = run_grid_arrays(inp, 1e6).stats
     first = time.perf_counter() - t0
     out = {"prep_s": prep, "first_call_s": first, "threads": numba.get_num_threads()}
     for threads in (numba.get_num_threads(), 1):
@@ -115,8 +114,8 @@ def run_engine() -> dict:
             run_grid_arrays(inp, 1e6)
             times.append(time.perf_counter() - t0)
         out[f"warm_s_{threads}"] = min(times)
-    out["trades"] = int(stats[:, L.ST_TRADES].sum())
-    out["refusals"] = int(stats[:, L.ST_REFUSALS].sum())
+    out["trades"] = int(stats["trade_count"].sum())
+    out["refusals"] = int(stats["refusals"].sum())
     out["pair_bars"] = N_PAIRS * TRADING * N_SETS
     return out
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest import layout as L
 from pairs_platform.backtest.inputs import KernelInputs, check_prices, prepare_inputs
+from pairs_platform.backtest.layout import PAIR_STATE, REFUSAL, STATS, TRADE, Outputs, new_logs, new_outputs, no_logs
 from pairs_platform.backtest.kernel import simulate_grid, simulate_one
 from pairs_platform.backtest.metrics import performance_summary
 from pairs_platform.backtest.params import CostModel, StrategyParams
@@ -19,25 +19,38 @@ from pairs_platform.risk.limits import RiskLimits
 FIRST_CAPACITY = 200_000
 
 
-def _run_recorded(inp: KernelInputs, capital: float, peak_equity: float) -> dict:
+@dataclass
+class _Recorded:
+    """What a recorded run hands to :func:`_build_result`: series of set 0, logs trimmed to their length."""
+
+    equity: np.ndarray
+    gross: np.ndarray
+    net: np.ndarray
+    residual: np.ndarray
+    open_pairs: np.ndarray
+    targets: np.ndarray
+    trades: np.ndarray
+    refusals: np.ndarray
+    final: np.ndarray
+
+    @classmethod
+    def of(cls, out: Outputs, targets, trades, refusals, final) -> "_Recorded":
+        return cls(*(column[0] for column in out.series), targets, trades, refusals, final)
+
+
+def _run_recorded(inp: KernelInputs, capital: float, peak_equity: float) -> _Recorded:
     """Run parameter set 0 with trade/refusal logs, growing the logs once if they overflow."""
-    n_bars, n_inst = inp.market[1].shape
-    n_pairs = len(inp.pair_ids)
-    span = np.clip(np.minimum(inp.pairs[3], n_bars - 1) - inp.pairs[2] + 1, 0, None)
+    arr = inp.arrays
+    n_bars, n_inst = arr.market.close_px.shape
+    span = np.clip(np.minimum(arr.pairs.end, n_bars - 1) - arr.pairs.start + 1, 0, None)
     trade_cap = min(int(np.sum(span // 2 + 1)), FIRST_CAPACITY)
     refusal_cap = min(int(np.sum(span)) + 1, FIRST_CAPACITY)
     for _ in range(2):
-        out = dict(series=np.zeros((1, L.N_SER, n_bars)), stats=np.zeros((1, L.N_ST)),
-                   targets=np.zeros((n_bars, n_inst)), tf=np.zeros((trade_cap, L.N_TF)),
-                   ti=np.zeros((trade_cap, L.N_TI), dtype=np.int64), ri=np.zeros((refusal_cap, L.N_RI), dtype=np.int64),
-                   rz=np.zeros(refusal_cap), final_f=np.zeros((n_pairs, L.N_FS)),
-                   final_i=np.zeros((n_pairs, L.N_IS), dtype=np.int64))
-        simulate_one(0, inp.market, inp.pairs, inp.prm, inp.costs, float(capital), float(peak_equity), out["series"], out["stats"],
-                     True, out["targets"], out["tf"], out["ti"], out["ri"], out["rz"], out["final_f"], out["final_i"])
-        n_trades, n_refusals = int(out["stats"][0, L.ST_TRADE_RECORDS]), int(out["stats"][0, L.ST_REFUSALS])
+        out, logs = new_outputs(1, n_bars), new_logs(n_bars, n_inst, len(inp.pair_ids), trade_cap, refusal_cap)
+        simulate_one(0, arr, float(capital), float(peak_equity), out, logs)
+        n_trades, n_refusals = int(out.stats[0]["trade_records"]), int(out.stats[0]["refusals"])
         if n_trades <= trade_cap and n_refusals <= refusal_cap:
-            out["n_trades"], out["n_refusals"] = n_trades, n_refusals
-            return out
+            return _Recorded.of(out, logs.targets, logs.trades[:n_trades], logs.refusals[:n_refusals], logs.final)
         trade_cap, refusal_cap = max(trade_cap, n_trades), max(refusal_cap, n_refusals)
     raise RuntimeError("trade or refusal log overflowed twice; this is a bug in the engine")
 
@@ -70,34 +83,31 @@ def _flat_result(prices, schedule, params, costs, limits, capital) -> BacktestRe
     check_prices(prices)
     dates = pd.DatetimeIndex(prices.index)
     sched = pd.DataFrame(columns=["window_id", "y", "x", "beta"]).astype({"window_id": "int64", "beta": "float64"})
-    inp = KernelInputs(dates, pd.Index([]), sched, [], (), (), np.zeros((1, L.N_PRM)), np.zeros(L.N_COST), 0)
-    n = len(dates)
-    raw = dict(series=np.zeros((1, L.N_SER, n)), targets=np.zeros((n, 0)), tf=np.zeros((0, L.N_TF)),
-               ti=np.zeros((0, L.N_TI), dtype=np.int64), ri=np.zeros((0, L.N_RI), dtype=np.int64), rz=np.zeros(0),
-               final_f=np.zeros((0, L.N_FS)), final_i=np.zeros((0, L.N_IS), dtype=np.int64), n_trades=0, n_refusals=0)
-    raw["series"][0, L.SER_EQUITY] = capital
+    inp = KernelInputs(dates, pd.Index([]), sched, [], None, 0)
+    out = new_outputs(1, len(dates))
+    out.series.equity[0] = capital
+    raw = _Recorded.of(out, np.zeros((len(dates), 0)), np.zeros(0, TRADE), np.zeros(0, REFUSAL), np.zeros(0, PAIR_STATE))
     return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
 
 
-def _build_result(inp: KernelInputs, raw: dict, all_columns, params, costs, limits, capital) -> BacktestResult:
+def _build_result(inp: KernelInputs, raw: _Recorded, all_columns, params, costs, limits, capital) -> BacktestResult:
     first = inp.first_bar
     dates = inp.dates[first:].rename("date")
-    series = raw["series"][0][:, first:]
-    equity = pd.Series(series[L.SER_EQUITY], index=dates, name="equity")
+    eq = raw.equity[first:]
+    equity = pd.Series(eq, index=dates, name="equity")
     returns = equity.pct_change()
     returns.iloc[0] = equity.iloc[0] / capital - 1.0
     returns.name = "returns"
     with np.errstate(divide="ignore", invalid="ignore"):
-        exposure = pd.DataFrame({"gross": series[L.SER_GROSS] / series[L.SER_EQUITY],
-                                 "net": series[L.SER_NET] / series[L.SER_EQUITY],
-                                 "gross_usd": series[L.SER_GROSS], "net_usd": series[L.SER_NET],
-                                 "residual_usd": series[L.SER_RESIDUAL],
-                                 "open_pairs": series[L.SER_OPEN_PAIRS].astype(np.int64)}, index=dates)
-    trades = trades_table(inp, raw["tf"][:raw["n_trades"]], raw["ti"][:raw["n_trades"]])
-    refusals = refusals_table(inp, raw["ri"][:raw["n_refusals"]], raw["rz"][:raw["n_refusals"]])
-    positions = pd.DataFrame(raw["targets"][first:], index=dates, columns=inp.instrument_ids)
+        exposure = pd.DataFrame({"gross": raw.gross[first:] / eq, "net": raw.net[first:] / eq,
+                                 "gross_usd": raw.gross[first:], "net_usd": raw.net[first:],
+                                 "residual_usd": raw.residual[first:],
+                                 "open_pairs": raw.open_pairs[first:].astype(np.int64)}, index=dates)
+    trades = trades_table(inp, raw.trades)
+    refusals = refusals_table(inp, raw.refusals)
+    positions = pd.DataFrame(raw.targets[first:], index=dates, columns=inp.instrument_ids)
     positions = positions.reindex(columns=pd.Index(all_columns), fill_value=0.0)
-    legs = leg_positions_table(inp, trades, raw["final_f"], raw["final_i"])
+    legs = leg_positions_table(inp, trades, raw.final)
     legs = legs[legs["date"] >= dates[0]].reset_index(drop=True)
     summary = performance_summary(returns, trades=trades, equity=equity)
     return BacktestResult(equity=equity, returns=returns, exposure=exposure, trades=trades,
@@ -118,20 +128,17 @@ class GridRun:
     stats: pd.DataFrame  # parameter set x counters
 
 
-STAT_NAMES = {L.ST_TRADES: "trade_count", L.ST_WINS: "wins", L.ST_GROSS_PROFIT: "gross_profit",
-              L.ST_GROSS_LOSS: "gross_loss", L.ST_HOLD_BARS: "holding_bars", L.ST_TRADED_NOTIONAL: "traded_notional",
-              L.ST_REFUSALS: "refusals", L.ST_COMMISSION: "commission", L.ST_SLIPPAGE: "slippage",
-              L.ST_BORROW: "borrow"}
+STAT_NAMES = [name for name in STATS.names if name != "trade_records"]
+"""Per-parameter-set counters reported in :attr:`GridRun.stats`."""
 
 
-def run_grid_arrays(inp: KernelInputs, capital: float, peak_equity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Raw (series (P, N_SER, T), stats (P, N_ST)) of every parameter set in ``inp``, in parallel."""
-    n_params, n_bars = inp.prm.shape[0], inp.market[1].shape[0]
-    series = np.zeros((n_params, L.N_SER, n_bars))
-    stats = np.zeros((n_params, L.N_ST))
+def run_grid_arrays(inp: KernelInputs, capital: float, peak_equity: float | None = None) -> Outputs:
+    """Raw :class:`~pairs_platform.backtest.layout.Outputs` of every parameter set in ``inp``, in parallel."""
+    arr = inp.arrays
+    out = new_outputs(arr.params.shape[0], arr.market.close_px.shape[0])
     peak = float(capital if peak_equity is None else peak_equity)
-    simulate_grid(inp.market, inp.pairs, inp.prm, inp.costs, float(capital), peak, series, stats)
-    return series, stats
+    simulate_grid(arr, float(capital), peak, out, no_logs())
+    return out
 
 
 def run_grid(prices: pd.DataFrame, schedule: pd.DataFrame, params: list[StrategyParams],
@@ -149,6 +156,6 @@ def run_grid(prices: pd.DataFrame, schedule: pd.DataFrame, params: list[Strategy
     first = inp.first_bar
     dates = inp.dates[first:].rename("date")
     cols = pd.RangeIndex(len(params), name="param_set")
-    frame = lambda j: pd.DataFrame(series[:, j, first:].T, index=dates, columns=cols)  # noqa: E731
-    table = pd.DataFrame({name: stats[:, j] for j, name in STAT_NAMES.items()}, index=cols)
-    return GridRun(dates, list(params), frame(L.SER_EQUITY), frame(L.SER_GROSS), frame(L.SER_NET), table)
+    frame = lambda values: pd.DataFrame(values[:, first:].T, index=dates, columns=cols)  # noqa: E731
+    table = pd.DataFrame({name: stats[name] for name in STAT_NAMES}, index=cols)
+    return GridRun(dates, list(params), frame(series.equity), frame(series.gross), frame(series.net), table)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest import layout as L
+from pairs_platform.backtest.layout import PARAMS, Costs, KernelArrays, Market, PairSchedule
 from pairs_platform.backtest.params import CostModel, StrategyParams
+from pairs_platform.risk.checks import exposure_limits
 from pairs_platform.risk.limits import ASSET_CLASSES, RiskLimits
 from pairs_platform.risk.sizing import SIZING_EQUAL, SIZING_VOL_TARGET
 from pairs_platform.signals import spreads as sp
@@ -22,16 +23,29 @@ INSTRUMENT_COLUMNS = ("lot_size", "multiplier", "asset_class", "shortable", "bor
 
 @dataclass
 class KernelInputs:
-    """Arrays for :mod:`pairs_platform.backtest.kernel` plus the labels to read its outputs."""
+    """The kernel's records plus the labels to read its outputs.
+
+    Attributes
+    ----------
+    dates : DatetimeIndex
+        Bars of the run (rows of every (T, ...) array).
+    instrument_ids : Index
+        Instruments the schedule uses (columns of every (T, N) array).
+    schedule : DataFrame
+        Schedule rows (K), in the kernel's row order.
+    pair_ids : list
+        Pair id of each schedule row.
+    arrays : KernelArrays or None
+        What :func:`pairs_platform.backtest.kernel.simulate_one` reads (None for an empty schedule).
+    first_bar : int
+        First bar of any trading window.
+    """
 
     dates: pd.DatetimeIndex
     instrument_ids: pd.Index
     schedule: pd.DataFrame
     pair_ids: list
-    market: tuple
-    pairs: tuple
-    prm: np.ndarray
-    costs: np.ndarray
+    arrays: KernelArrays | None
     first_bar: int
 
 
@@ -136,18 +150,15 @@ def _h_key(p: StrategyParams) -> int:
     return int(p.lookback) if p.dynamic_hedge else 0
 
 
-def param_matrix(params: list[StrategyParams], index: np.ndarray) -> np.ndarray:
-    """(P, N_PRM) float matrix of the parameter sets as the kernel reads them."""
-    prm = np.zeros((len(params), L.N_PRM))
-    for row, p in enumerate(params):
-        prm[row, [L.PRM_ENTRY, L.PRM_EXIT, L.PRM_STOP]] = p.entry_z, p.exit_z, p.stop_z
-        prm[row, [L.PRM_MAX_HOLD, L.PRM_MAX_HOLD_HL, L.PRM_COOLDOWN]] = (
-            p.max_holding_days, p.max_holding_halflives, p.cooldown_days)
-        prm[row, L.PRM_PNL_STOP] = p.pnl_stop
-        prm[row, L.PRM_SIZING] = SIZING_EQUAL if p.sizing == "equal" else SIZING_VOL_TARGET
-        prm[row, [L.PRM_PAIR_CAPITAL, L.PRM_VOL_TARGET]] = p.pair_capital, p.vol_target
-        prm[row, [L.PRM_Z_INDEX, L.PRM_HEDGE_INDEX, L.PRM_VOL_INDEX]] = index[row]
-    return prm
+def param_records(params: list[StrategyParams], index: np.ndarray) -> np.ndarray:
+    """(P,) structured array (dtype :data:`~pairs_platform.backtest.layout.PARAMS`) of the parameter sets.
+
+    ``index``: (P, 3) position of each set's z-score, hedge and volatility stack.
+    """
+    rows = [(p.entry_z, p.exit_z, p.stop_z, p.max_holding_days, p.max_holding_halflives, int(p.cooldown_days),
+             p.pnl_stop, SIZING_EQUAL if p.sizing == "equal" else SIZING_VOL_TARGET, p.pair_capital, p.vol_target,
+             *(int(i) for i in idx)) for p, idx in zip(params, index)]  # a few parameter sets, in PARAMS field order
+    return np.array(rows, dtype=PARAMS)
 
 
 def prepare_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.DataFrame | None,
@@ -181,13 +192,14 @@ def prepare_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd
     zs, hedges, vols, index = signal_stacks(close, schedule, params)
     allow = _entry_mask(entry_allowed, len(dates), len(schedule))
     half_life = schedule["half_life"].to_numpy(np.float64) if "half_life" in schedule else np.full(len(schedule), np.nan)
-    market = (fill_px, close_px, accrual, mult, lot, classes, shortable, borrow)
+    market = Market(fill_px, close_px, accrual, mult, lot, classes, shortable, borrow)
     row_lo, row_hi = active_row_range(start, end, len(dates))
-    pairs = (iy.astype(np.int64), ix.astype(np.int64), start, end, half_life, zs, hedges, vols, allow,
-             limits.to_array(), limits.class_array(), row_lo, row_hi)
-    cost_arr = np.array([costs.commission_per_unit, costs.min_commission, costs.slippage_bps / 1e4])
-    return KernelInputs(dates, used, schedule, sp.pair_ids(schedule), market, pairs, param_matrix(params, index),
-                        cost_arr, int(start.min()))
+    pairs = PairSchedule(iy.astype(np.int64), ix.astype(np.int64), start, end, half_life, zs, hedges, vols, allow,
+                         row_lo, row_hi)
+    cost = Costs(float(costs.commission_per_unit), float(costs.min_commission), float(costs.slippage_bps) / 1e4)
+    arrays = KernelArrays(market, pairs, exposure_limits(limits), limits.class_array(), cost,
+                          param_records(params, index))
+    return KernelInputs(dates, used, schedule, sp.pair_ids(schedule), arrays, int(start.min()))
 
 
 def active_row_range(start: np.ndarray, end: np.ndarray, n_bars: int, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:

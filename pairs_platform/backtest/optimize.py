@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest import layout as L
 from pairs_platform.backtest.engine import run_backtest, run_grid_arrays
 from pairs_platform.backtest.inputs import prepare_inputs
 from pairs_platform.backtest.metrics import performance_summary
@@ -140,11 +139,11 @@ def walk_forward_search(prices: pd.DataFrame, schedule: pd.DataFrame, candidates
     inp = prepare_inputs(prices, schedule, instruments, list(candidates), costs, limits, None, open_prices)
     series, stats = run_grid_arrays(inp, capital)
     windows = trading_windows(inp.schedule, inp.dates)
-    scores = score_windows(series[:, L.SER_EQUITY, :], windows, capital, metric)
+    scores = score_windows(series.equity, windows, capital, metric)
     chosen = scores.to_numpy().argmax(axis=1)  # ties: the lowest trial id
     oos, selections = _chain_oos(prices, inp.schedule, windows, scores, chosen, candidates, instruments, costs,
                                  limits, capital, open_prices)
-    trials = _trials_table(candidates, series, stats, inp.first_bar, capital, scores, selections)
+    trials = _trials_table(candidates, series.equity, stats, inp.first_bar, capital, scores, selections)
     headline = dict(oos.summary) if oos is not None else performance_summary([])
     return SearchResult(search, metric, trials, scores, selections, oos, headline, list(candidates))
 
@@ -172,16 +171,16 @@ def _chain_oos(prices, schedule, windows, scores, chosen, candidates, instrument
     return stitch_results(parts, list(selections["trade_end"]), capital), selections
 
 
-def _trials_table(candidates, series, stats, first, capital, scores, selections) -> pd.DataFrame:
+def _trials_table(candidates, equity, stats, first, capital, scores, selections) -> pd.DataFrame:
     table = pd.DataFrame([c.to_dict() for c in candidates])
     table.insert(0, "trial_id", np.arange(len(candidates)))
     for p in range(len(candidates)):
-        eq = series[p, L.SER_EQUITY, first:]
+        eq = equity[p, first:]
         summary = performance_summary(eq / np.r_[capital, eq[:-1]] - 1.0)
         for key in ("sharpe", "sortino", "cagr", "max_drawdown", "annual_volatility", "total_return"):
             table.loc[p, key] = summary[key]
-    table["trade_count"] = stats[:, L.ST_TRADES].astype(np.int64)
-    table["refusals"] = stats[:, L.ST_REFUSALS].astype(np.int64)
+    table["trade_count"] = stats["trade_count"]
+    table["refusals"] = stats["refusals"]
     finite = scores.replace(-np.inf, np.nan)
     table["mean_window_score"] = finite.mean(axis=0).to_numpy()
     picked = selections["chosen_trial"].value_counts() if len(selections) else pd.Series(dtype=int)

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest import layout as L
 from pairs_platform.backtest.inputs import KernelInputs
+from pairs_platform.backtest.layout import PEND_ENTER
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.risk.limits import REFUSAL_NAMES, RiskLimits
 from pairs_platform.signals.rules import EXIT_NAMES
@@ -67,32 +67,32 @@ def _date_or_nat(dates: pd.DatetimeIndex, idx: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(out)
 
 
-def trades_table(inp: KernelInputs, tf: np.ndarray, ti: np.ndarray) -> pd.DataFrame:
-    """One row per trade (closed, and still open at the end with exit_reason 'open')."""
+def trades_table(inp: KernelInputs, tr: np.ndarray) -> pd.DataFrame:
+    """One row per trade (closed, and still open at the end with exit_reason 'open').
+
+    ``tr``: the kernel's trade log (dtype :data:`~pairs_platform.backtest.layout.TRADE`).
+    """
     sched, dates = inp.schedule, inp.dates
-    k = ti[:, L.TI_PAIR]
-    exit_fill = ti[:, L.TI_EXIT_FILL]
-    held_to = np.where(exit_fill >= 0, exit_fill, len(dates) - 1)
-    costs = tf[:, L.TF_COMM] + tf[:, L.TF_SLIP] + tf[:, L.TF_BORROW]
+    k = tr["pair"]
+    held_to = np.where(tr["exit_fill"] >= 0, tr["exit_fill"], len(dates) - 1)
     frame = pd.DataFrame({
         "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
         "window_id": sched["window_id"].to_numpy()[k] if "window_id" in sched else 0,
         "y": sched["y"].to_numpy()[k], "x": sched["x"].to_numpy()[k],
-        "side": ti[:, L.TI_SIDE],
-        "direction": np.where(ti[:, L.TI_SIDE] > 0, "long_spread", "short_spread"),
-        "entry_signal_date": _date_or_nat(dates, ti[:, L.TI_ENTRY_DEC]),
-        "entry_date": _date_or_nat(dates, ti[:, L.TI_ENTRY_FILL]),
-        "exit_signal_date": _date_or_nat(dates, ti[:, L.TI_EXIT_DEC]),
-        "exit_date": _date_or_nat(dates, exit_fill),
-        "exit_reason": pd.Series(ti[:, L.TI_REASON]).map(EXIT_NAMES).to_numpy(),
-        "holding_days": held_to - ti[:, L.TI_ENTRY_FILL],
-        "units_y": tf[:, L.TF_UY], "units_x": tf[:, L.TF_UX], "beta": tf[:, L.TF_BETA],
-        "entry_price_y": tf[:, L.TF_ENTRY_PY], "entry_price_x": tf[:, L.TF_ENTRY_PX],
-        "exit_price_y": tf[:, L.TF_EXIT_PY], "exit_price_x": tf[:, L.TF_EXIT_PX],
-        "entry_z": tf[:, L.TF_ENTRY_Z], "exit_z": tf[:, L.TF_EXIT_Z],
-        "entry_notional": tf[:, L.TF_ENTRY_NOTIONAL], "exit_notional": tf[:, L.TF_EXIT_NOTIONAL],
-        "commission": tf[:, L.TF_COMM], "slippage": tf[:, L.TF_SLIP], "borrow": tf[:, L.TF_BORROW],
-        "costs": costs, "pnl": tf[:, L.TF_PNL],
+        "side": tr["side"], "direction": np.where(tr["side"] > 0, "long_spread", "short_spread"),
+        "entry_signal_date": _date_or_nat(dates, tr["entry_dec"]),
+        "entry_date": _date_or_nat(dates, tr["entry_fill"]),
+        "exit_signal_date": _date_or_nat(dates, tr["exit_dec"]),
+        "exit_date": _date_or_nat(dates, tr["exit_fill"]),
+        "exit_reason": pd.Series(tr["reason"]).map(EXIT_NAMES).to_numpy(),
+        "holding_days": held_to - tr["entry_fill"],
+        "units_y": tr["uy"], "units_x": tr["ux"], "beta": tr["beta"],
+        "entry_price_y": tr["entry_py"], "entry_price_x": tr["entry_px"],
+        "exit_price_y": tr["exit_py"], "exit_price_x": tr["exit_px"],
+        "entry_z": tr["entry_z"], "exit_z": tr["exit_z"],
+        "entry_notional": tr["entry_notional"], "exit_notional": tr["exit_notional"],
+        "commission": tr["comm"], "slippage": tr["slip"], "borrow": tr["borrow"],
+        "costs": tr["comm"] + tr["slip"] + tr["borrow"], "pnl": tr["pnl"],
     })
     frame["return"] = frame["pnl"] / frame["entry_notional"]
     frame = frame.sort_values(["entry_date", "pair_id"], kind="stable").reset_index(drop=True)
@@ -100,16 +100,19 @@ def trades_table(inp: KernelInputs, tf: np.ndarray, ti: np.ndarray) -> pd.DataFr
     return _text(frame[TRADE_COLUMNS])
 
 
-def refusals_table(inp: KernelInputs, ri: np.ndarray, rz: np.ndarray) -> pd.DataFrame:
-    """One row per refused entry: date, pair, side, reason, z-score."""
-    k = ri[:, L.RI_PAIR]
+def refusals_table(inp: KernelInputs, refusals: np.ndarray) -> pd.DataFrame:
+    """One row per refused entry: date, pair, side, reason, z-score.
+
+    ``refusals``: the kernel's refusal log (dtype :data:`~pairs_platform.backtest.layout.REFUSAL`).
+    """
+    k = refusals["pair"]
     return _text(pd.DataFrame({
-        "date": inp.dates.values[ri[:, L.RI_BAR]],
+        "date": inp.dates.values[refusals["bar"]],
         "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
         "y": inp.schedule["y"].to_numpy()[k], "x": inp.schedule["x"].to_numpy()[k],
-        "side": ri[:, L.RI_SIDE],
-        "reason": pd.Series(ri[:, L.RI_CODE]).map(REFUSAL_NAMES).to_numpy(),
-        "z": rz,
+        "side": refusals["side"],
+        "reason": pd.Series(refusals["code"]).map(REFUSAL_NAMES).to_numpy(),
+        "z": refusals["z"],
     }))
 
 
@@ -127,8 +130,12 @@ def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final_f: np.ndarray, final_i: np.ndarray) -> pd.DataFrame:
-    """Target units per (date, pair, leg): from each trade's entry signal to the bar before its exit signal."""
+def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarray) -> pd.DataFrame:
+    """Target units per (date, pair, leg): from each trade's entry signal to the bar before its exit signal.
+
+    ``final``: the kernel's per-pair state at the end (dtype :data:`~pairs_platform.backtest.layout.PAIR_STATE`);
+    entries decided at the last bar are still pending there.
+    """
     n = len(inp.dates)
     pos = pd.Index(inp.pair_ids)
     k = pos.get_indexer(trades["pair_id"])
@@ -136,11 +143,11 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final_f: np.nda
     exit_dec = inp.dates.get_indexer(trades["exit_signal_date"])
     last = np.where(exit_dec >= 0, exit_dec - 1, n - 1)
     uy, ux = trades["units_y"].to_numpy(), trades["units_x"].to_numpy()
-    pending = np.flatnonzero(final_i[:, L.IS_PEND] == L.PEND_ENTER)
+    pending = np.flatnonzero(final["pend"] == PEND_ENTER)
     k = np.r_[k, pending]
-    first = np.r_[first, final_i[pending, L.IS_ENTRY_DEC]]
+    first = np.r_[first, final["entry_dec"][pending]]
     last = np.r_[last, np.full(len(pending), n - 1)]
-    uy, ux = np.r_[uy, final_f[pending, L.FS_NEW_UY]], np.r_[ux, final_f[pending, L.FS_NEW_UX]]
+    uy, ux = np.r_[uy, final["new_uy"][pending]], np.r_[ux, final["new_ux"][pending]]
     span = np.maximum(last - first + 1, 0)
     rows = np.repeat(np.arange(len(k)), span)
     bar = first[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span))

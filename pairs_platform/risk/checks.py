@@ -2,12 +2,15 @@
 
 A limit refuses an entry only when the entry would leave the measure above its limit *and* larger
 than it is now (an entry that reduces an exposure already over its limit is allowed). Exits are
-never refused. The compiled :func:`entry_refusal` is what the backtest kernel calls for every
-candidate entry; :func:`pre_trade_check` is the same check for live trading, on pandas inputs.
+never refused. The compiled :func:`portfolio_refusal` and :func:`entry_refusal_legs` are what the
+backtest kernel calls for every candidate entry; :func:`pre_trade_check` is the same check for live
+trading, on pandas inputs. The compiled checks take scalar records (:class:`ExposureLimits`,
+:class:`Exposure`, :class:`Leg`), never arrays, so calling them per candidate stays cheap.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,23 +23,80 @@ from pairs_platform.risk.limits import (
 )
 
 
+class ExposureLimits(NamedTuple):
+    """The scalar limits of :class:`RiskLimits` (fractions of equity; inf where off).
+
+    Attributes
+    ----------
+    max_gross, max_net, max_instrument : float
+        Gross, |net| and per-instrument leg gross limits.
+    max_open_pairs : float
+        Open (or entering) pairs at once.
+    max_drawdown : float
+        Drawdown from the running peak at which the circuit breaker stops new entries.
+    """
+
+    max_gross: float
+    max_net: float
+    max_instrument: float
+    max_open_pairs: float
+    max_drawdown: float
+
+
+def exposure_limits(limits: RiskLimits) -> ExposureLimits:
+    """The :class:`ExposureLimits` record of ``limits`` (from :meth:`RiskLimits.to_array`)."""
+    arr = limits.to_array()
+    return ExposureLimits(float(arr[LIM_GROSS]), float(arr[LIM_NET]), float(arr[LIM_INSTRUMENT]),
+                          float(arr[LIM_OPEN_PAIRS]), float(arr[LIM_DRAWDOWN]))
+
+
+class Exposure(NamedTuple):
+    """Projected book in currency: gross (sum of |notional|) and net (sum of notional)."""
+
+    gross: float
+    net: float
+
+
+class Leg(NamedTuple):
+    """One leg of a candidate entry as the checks see it.
+
+    Attributes
+    ----------
+    value : float
+        Price x multiplier.
+    position : float
+        Projected net units of the instrument.
+    abs_units : float
+        Sum over pairs of |leg units| of the instrument.
+    shortable : bool
+        Whether it may be sold short.
+    class_code : int
+        Its asset class (index into ``ASSET_CLASSES``).
+    class_gross : float
+        That class's projected gross (currency).
+    class_limit : float
+        That class's gross limit (fraction of equity).
+    """
+
+    value: float
+    position: float
+    abs_units: float
+    shortable: bool
+    class_code: int
+    class_gross: float
+    class_limit: float
+
+
 @njit(cache=True)
-def portfolio_refusal_scalar(equity: float, peak_equity: float, open_pairs: int, max_drawdown: float,
-                             max_open_pairs: float) -> int:
+def portfolio_refusal(equity: float, peak_equity: float, open_pairs: int, limits: ExposureLimits) -> int:
     """Refusal code from portfolio state alone (circuit breaker, capital, open pairs); 0 if none."""
-    if equity <= peak_equity * (1.0 - max_drawdown):
+    if equity <= peak_equity * (1.0 - limits.max_drawdown):
         return REFUSE_DRAWDOWN_HALT
     if not equity > 0.0:
         return REFUSE_NO_CAPITAL
-    if open_pairs >= max_open_pairs:
+    if open_pairs >= limits.max_open_pairs:
         return REFUSE_MAX_OPEN_PAIRS
     return 0
-
-
-@njit(cache=True)
-def portfolio_refusal(equity: float, peak_equity: float, open_pairs: int, limits: np.ndarray) -> int:
-    """:func:`portfolio_refusal_scalar` with the limits array of :meth:`RiskLimits.to_array`."""
-    return portfolio_refusal_scalar(equity, peak_equity, open_pairs, limits[LIM_DRAWDOWN], limits[LIM_OPEN_PAIRS])
 
 
 @njit(cache=True)
@@ -45,46 +105,33 @@ def _over(new: float, old: float, limit: float) -> bool:
 
 
 @njit(cache=True)
-def entry_refusal_legs(equity, units_y, units_x, leg_y, leg_x, gross, net, max_gross, max_net, max_instrument) -> int:
-    """Refusal code of one entry from scalars; 0 when every limit holds.
-
-    Each leg is a tuple ``(value, position, abs_units, shortable, class_code, class_gross,
-    class_limit)``: price x multiplier, projected net units, sum over pairs of |leg units|,
-    whether it may be sold short, its asset class, that class's projected gross (currency) and its
-    limit (fraction of equity). ``gross``/``net``: projected book in currency.
-    """
-    v_y, pos_y, abs_y, short_y, c_y, g_y, lim_y = leg_y
-    v_x, pos_x, abs_x, short_x, c_x, g_x, lim_x = leg_x
-    if (units_y < 0 and not short_y) or (units_x < 0 and not short_x):
-        return REFUSE_NOT_SHORTABLE
-    d_y = abs(pos_y + units_y) * v_y - abs(pos_y) * v_y
-    d_x = abs(pos_x + units_x) * v_x - abs(pos_x) * v_x
-    if _over(gross + d_y + d_x, gross, max_gross * equity):
-        return REFUSE_GROSS_LIMIT
-    new_net = net + units_y * v_y + units_x * v_x
-    if _over(abs(new_net), abs(net), max_net * equity):
-        return REFUSE_NET_LIMIT
-    cap = max_instrument * equity
-    if (abs_y + abs(units_y)) * v_y > cap or (abs_x + abs(units_x)) * v_x > cap:
-        return REFUSE_INSTRUMENT_LIMIT
-    if c_y == c_x:
-        if _over(g_y + d_y + d_x, g_y, lim_y * equity):
-            return REFUSE_CLASS_LIMIT
-    elif _over(g_y + d_y, g_y, lim_y * equity) or _over(g_x + d_x, g_x, lim_x * equity):
-        return REFUSE_CLASS_LIMIT
-    return 0
+def gross_change(leg: Leg, units: float) -> float:
+    """Change of the leg instrument's gross (currency) when ``units`` are added to its position."""
+    return abs(leg.position + units) * leg.value - abs(leg.position) * leg.value
 
 
 @njit(cache=True)
-def entry_refusal(equity, iy, ix, units_y, units_x, value_y, value_x, positions, abs_units,
-                  classes, shortable, gross, net, class_gross, limits, class_limits) -> int:
-    """:func:`entry_refusal_legs` on array state: ``positions`` net units and ``abs_units`` sum of
-    |leg units| per instrument, ``class_gross`` per asset class, ``limits`` from RiskLimits.to_array."""
-    c_y, c_x = classes[iy], classes[ix]
-    leg_y = (value_y, positions[iy], abs_units[iy], shortable[iy], c_y, class_gross[c_y], class_limits[c_y])
-    leg_x = (value_x, positions[ix], abs_units[ix], shortable[ix], c_x, class_gross[c_x], class_limits[c_x])
-    return entry_refusal_legs(equity, units_y, units_x, leg_y, leg_x, gross, net, limits[LIM_GROSS],
-                              limits[LIM_NET], limits[LIM_INSTRUMENT])
+def entry_refusal_legs(equity: float, units_y: float, units_x: float, leg_y: Leg, leg_x: Leg, book: Exposure,
+                       limits: ExposureLimits) -> int:
+    """Refusal code of one entry of ``units_y``/``units_x`` on the projected ``book``; 0 when every limit holds."""
+    if (units_y < 0 and not leg_y.shortable) or (units_x < 0 and not leg_x.shortable):
+        return REFUSE_NOT_SHORTABLE
+    d_y, d_x = gross_change(leg_y, units_y), gross_change(leg_x, units_x)
+    if _over(book.gross + d_y + d_x, book.gross, limits.max_gross * equity):
+        return REFUSE_GROSS_LIMIT
+    new_net = book.net + units_y * leg_y.value + units_x * leg_x.value
+    if _over(abs(new_net), abs(book.net), limits.max_net * equity):
+        return REFUSE_NET_LIMIT
+    cap = limits.max_instrument * equity
+    if (leg_y.abs_units + abs(units_y)) * leg_y.value > cap or (leg_x.abs_units + abs(units_x)) * leg_x.value > cap:
+        return REFUSE_INSTRUMENT_LIMIT
+    g_y, g_x = leg_y.class_gross, leg_x.class_gross
+    if leg_y.class_code == leg_x.class_code:
+        if _over(g_y + d_y + d_x, g_y, leg_y.class_limit * equity):
+            return REFUSE_CLASS_LIMIT
+    elif _over(g_y + d_y, g_y, leg_y.class_limit * equity) or _over(g_x + d_x, g_x, leg_x.class_limit * equity):
+        return REFUSE_CLASS_LIMIT
+    return 0
 
 
 def pre_trade_check(y: str, x: str, units_y: float, units_x: float, *, positions: pd.Series,
@@ -102,27 +149,48 @@ def pre_trade_check(y: str, x: str, units_y: float, units_x: float, *, positions
     if missing:
         raise KeyError(f"pre_trade_check: no price or instrument row for {missing}; "
                        "add them to the instrument table and the price snapshot")
-    table = instruments.reindex(ids)
-    pos = positions.reindex(ids).fillna(0.0).to_numpy(np.float64)
-    absu = (abs_leg_units if abs_leg_units is not None else positions.abs()).reindex(ids).fillna(0.0)
-    value = prices.reindex(ids).to_numpy(np.float64) * table["multiplier"].fillna(1.0).to_numpy(np.float64)
-    held = np.abs(pos) > 0
-    if not np.all(np.isfinite(value[held])):
-        bad = list(ids[held & ~np.isfinite(value)])
-        raise ValueError(f"pre_trade_check: held instruments {bad} have no price; pass their last price")
-    value = np.where(np.isfinite(value), value, 0.0)
-    classes = np.array([ASSET_CLASSES.index(c) if c in ASSET_CLASSES else 0
-                        for c in table["asset_class"].fillna("equity")], dtype=np.int64)
-    class_gross = np.bincount(classes, weights=np.abs(pos) * value, minlength=len(ASSET_CLASSES))
-    lim = limits.to_array()
+    book = _BookArrays.build(ids, positions, abs_leg_units, prices, instruments)
+    lim = exposure_limits(limits)
     code = portfolio_refusal(float(equity), float(peak_equity), int(open_pairs), lim)
     if code == 0:
-        iy, ix = ids.get_loc(y), ids.get_loc(x)
-        code = entry_refusal(float(equity), iy, ix, float(units_y), float(units_x), value[iy], value[ix],
-                             pos, absu.to_numpy(np.float64), classes,
-                             table["shortable"].fillna(True).to_numpy(bool), float(np.sum(np.abs(pos) * value)),
-                             float(np.sum(pos * value)), class_gross, lim, limits.class_array())
+        legs = [book.leg(ids.get_loc(i), limits.class_array()) for i in (y, x)]
+        exposure = Exposure(float(np.sum(np.abs(book.pos) * book.value)), float(np.sum(book.pos * book.value)))
+        code = entry_refusal_legs(float(equity), float(units_y), float(units_x), legs[0], legs[1], exposure, lim)
     return REFUSAL_NAMES[code] if code else None
+
+
+class _BookArrays(NamedTuple):
+    """A live book as arrays over ``ids`` (for :func:`pre_trade_check`)."""
+
+    pos: np.ndarray
+    abs_units: np.ndarray
+    value: np.ndarray
+    classes: np.ndarray
+    shortable: np.ndarray
+    class_gross: np.ndarray
+
+    @classmethod
+    def build(cls, ids, positions, abs_leg_units, prices, instruments) -> "_BookArrays":
+        table = instruments.reindex(ids)
+        pos = positions.reindex(ids).fillna(0.0).to_numpy(np.float64)
+        absu = (abs_leg_units if abs_leg_units is not None else positions.abs()).reindex(ids).fillna(0.0)
+        value = prices.reindex(ids).to_numpy(np.float64) * table["multiplier"].fillna(1.0).to_numpy(np.float64)
+        held = np.abs(pos) > 0
+        if not np.all(np.isfinite(value[held])):
+            bad = list(ids[held & ~np.isfinite(value)])
+            raise ValueError(f"pre_trade_check: held instruments {bad} have no price; pass their last price")
+        value = np.where(np.isfinite(value), value, 0.0)
+        classes = np.array([ASSET_CLASSES.index(c) if c in ASSET_CLASSES else 0
+                            for c in table["asset_class"].fillna("equity")], dtype=np.int64)
+        class_gross = np.bincount(classes, weights=np.abs(pos) * value, minlength=len(ASSET_CLASSES))
+        return cls(pos, absu.to_numpy(np.float64), value, classes, table["shortable"].fillna(True).to_numpy(bool),
+                   class_gross)
+
+    def leg(self, i: int, class_limits: np.ndarray) -> Leg:
+        """The :class:`Leg` record of instrument position ``i``."""
+        c = int(self.classes[i])
+        return Leg(float(self.value[i]), float(self.pos[i]), float(self.abs_units[i]), bool(self.shortable[i]), c,
+                   float(self.class_gross[c]), float(class_limits[c]))
 
 
 def drawdown(equity: float, peak_equity: float) -> float:

@@ -11,12 +11,21 @@ for live trading and notebooks.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from numba import njit
 
 SIZING_EQUAL = 0
 SIZING_VOL_TARGET = 1
 PERIODS_PER_YEAR = 252.0
+
+
+class LotLeg(NamedTuple):
+    """One leg as sizing sees it: price, contract multiplier and lot size (units)."""
+
+    price: float
+    mult: float
+    lot: float
 
 
 @njit(cache=True)
@@ -44,11 +53,10 @@ def y_notional(equity: float, beta: float, sizing: int, pair_capital: float,
 
 
 @njit(cache=True)
-def pair_units(side: int, notional_y: float, beta: float, price_y: float, price_x: float,
-               mult_y: float, mult_x: float, lot_y: float, lot_x: float) -> tuple:
+def pair_units(side: int, notional_y: float, beta: float, y: LotLeg, x: LotLeg) -> tuple:
     """(units_y, units_x) for ``side`` +1 (long spread) or -1 (short spread), in whole lots."""
-    units_y = side * round_to_lot(notional_y / (price_y * mult_y), lot_y)
-    units_x = round_to_lot(-beta * units_y * price_y * mult_y / (price_x * mult_x), lot_x)
+    units_y = side * round_to_lot(notional_y / (y.price * y.mult), y.lot)
+    units_x = round_to_lot(-beta * units_y * y.price * y.mult / (x.price * x.mult), x.lot)
     return units_y, units_x
 
 
@@ -73,4 +81,5 @@ def size_pair(side: int, equity: float, beta: float, price_y: float, price_x: fl
     notional = y_notional(equity, beta, mode, pair_capital, vol_target, spread_vol)
     if math.isnan(notional):
         raise ValueError(f"size_pair: vol targeting needs a positive spread_vol, got {spread_vol}")
-    return pair_units(side, notional, beta, price_y, price_x, mult_y, mult_x, lot_y, lot_x)
+    return pair_units(side, notional, beta, LotLeg(float(price_y), float(mult_y), float(lot_y)),
+                      LotLeg(float(price_x), float(mult_x), float(lot_x)))
