@@ -96,7 +96,11 @@ def spec_of(trained: TrainedFilter) -> ModelSpec:
 
 def register_challenger(trained: TrainedFilter, target: RegistryTarget, experiment: str,
                         input_example: pd.DataFrame, artifact_location: str | None = None) -> dict:
-    """Logs and registers ``trained`` under the alias ``challenger``; returns ``log_filter_to_mlflow``'s dict."""
+    """Logs and registers ``trained`` under the alias ``challenger``.
+
+    Returns:
+        the dict of ``registry.log_filter_to_mlflow`` (``run_id``, ``version``, ...).
+    """
     info = log_filter_to_mlflow(trained, target.tracking_uri, experiment, target.registered_name,
                                 input_example, alias=CHALLENGER, artifact_location=artifact_location)
     spec = spec_of(trained)
@@ -211,7 +215,8 @@ def rollback(target: RegistryTarget, to_version: int | None = None) -> dict:
     client, name = _client(target), target.registered_name
     current = alias_version(target, CHAMPION)
     if current is None:
-        raise LookupError(f"registered model {name!r} has no '{CHAMPION}' to roll back at {target.tracking_uri}")
+        raise LookupError(f"registered model {name!r} has no '{CHAMPION}' to roll back at "
+                          f"{target.tracking_uri}")
     if to_version is None:
         previous = current.tags.get(TAG_PREVIOUS, "")
         if not previous:
@@ -239,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.tracking_uri:
         parser.error("no tracking store: pass --tracking-uri sqlite:////abs/path/mlflow.db or set "
                      "MLFLOW_TRACKING_URI")
-    moved = rollback(RegistryTarget(args.tracking_uri, args.model), args.to_version)
+    try:
+        moved = rollback(RegistryTarget(args.tracking_uri, args.model), args.to_version)
+    except LookupError as error:
+        print(f"rollback refused: {error.args[0]}", file=sys.stderr)
+        return 1
     print(f"{args.model}: champion moved from version {moved['from_version']} to {moved['to_version']}")
     return 0
 

@@ -92,3 +92,13 @@ def test_no_champion_and_no_store_named(tmp_path):
         load_champion(target)
     with pytest.raises(SystemExit):
         main(["rollback", "--model", NAME, "--tracking-uri", ""])
+
+
+def test_rollback_without_previous_champion_exits_nonzero(history, capsys):
+    target, _ = history
+    assert rollback(target, to_version=1)["to_version"] == 1
+    try:
+        assert main(["rollback", "--model", NAME, "--tracking-uri", target.tracking_uri]) == 1
+        assert "has no previous champion; pass --to-version N" in capsys.readouterr().err
+    finally:
+        rollback(target, to_version=2)
