@@ -33,6 +33,7 @@ setup(
         "tabulate>=0.9",
         "threadpoolctl>=3",
         "skops>=0.10",
+        "hmmlearn>=0.3",
         "universal-pathlib>=0.2",
         # the desk API, dashboard and /metrics (pairs_platform.api)
         "fastapi>=0.110",

@@ -129,12 +129,20 @@ def load_filter_from_mlflow(tracking_uri: str, registered_name: str,
     """Rebuilds the ``TrainedFilter`` that ``alias`` of ``registered_name`` points at."""
     from mlflow import MlflowClient
 
+    version = MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(registered_name, alias)
+    return load_filter_version(tracking_uri, registered_name, int(version.version))
+
+
+def load_filter_version(tracking_uri: str, registered_name: str, version: int) -> TrainedFilter:
+    """Rebuilds the ``TrainedFilter`` of version ``version`` of ``registered_name``."""
+    from mlflow import MlflowClient
+
     with _tracking(tracking_uri) as mlflow:
         client = MlflowClient(tracking_uri=tracking_uri)
-        version = client.get_model_version_by_alias(registered_name, alias)
-        pipeline = mlflow.sklearn.load_model(f"models:/{registered_name}@{alias}")
-        run = client.get_run(version.run_id)
-    tags = version.tags
+        found = client.get_model_version(registered_name, str(version))
+        pipeline = mlflow.sklearn.load_model(f"models:/{registered_name}/{version}")
+        run = client.get_run(found.run_id)
+    tags = found.tags
     return TrainedFilter(pipeline=pipeline, threshold=float(tags["threshold"]),
                          feature_names=tuple(json.loads(tags["feature_names"])),
                          cutoff=pd.Timestamp(tags["cutoff"]), model=tags["model"],
