@@ -20,9 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from pairs_platform.data.errors import DataQualityError
+from pairs_platform.identifiers import ASSET_CLASSES, ID_PREFIX
 
-ASSET_CLASSES: tuple[str, ...] = ("equity", "future", "fixed_income", "crypto")
-ID_PREFIX: dict[str, str] = {"EQ": "equity", "FUT": "future", "FI": "fixed_income", "CRYPTO": "crypto"}
 MONTH_CODES = "FGHJKMNQUVXZ"
 EXPIRY_RULES = ("third_friday", "prior_month_20th")
 

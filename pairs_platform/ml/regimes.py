@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.ml.features import equal_weight_index_returns, log_returns
 from pairs_platform.ml.rolling import rolling_std
 
 UNKNOWN, CALM, NORMAL, TURBULENT = -1, 0, 1, 2
 REGIME_NAMES = {UNKNOWN: "unknown", CALM: "calm", NORMAL: "normal", TURBULENT: "turbulent"}
-TRADING_DAYS_PER_YEAR = 252
 
 
 def market_realized_vol(prices: pd.DataFrame, window: int = 20) -> pd.Series:

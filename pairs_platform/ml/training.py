@@ -78,7 +78,24 @@ class TrainedFilter:
     cv_metrics: dict = field(default_factory=dict)
     n_threads: int | None = 1
 
-    def _matrix(self, features: pd.DataFrame) -> pd.DataFrame:
+    def matrix(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The model's input matrix: the trained feature columns of ``features``, in training order.
+
+        Parameters
+        ----------
+        features : pd.DataFrame
+            Feature rows (from :func:`pairs_platform.ml.features.build_features`).
+
+        Returns
+        -------
+        pd.DataFrame
+            The columns of ``feature_names``, encoded by :func:`model_matrix`.
+
+        Raises
+        ------
+        KeyError
+            If a trained feature column is missing.
+        """
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
             raise KeyError(f"features lack columns {missing} the entry filter was trained on; "
@@ -90,7 +107,7 @@ class TrainedFilter:
         if len(features) == 0:
             return pd.Series(np.zeros(0), index=features.index, name="proba")
         with threadpool_limits(limits=self.n_threads):
-            proba = self.pipeline.predict_proba(self._matrix(features))[:, 1]
+            proba = self.pipeline.predict_proba(self.matrix(features))[:, 1]
         return pd.Series(proba, index=features.index, name="proba")
 
     def accepts(self, features: pd.DataFrame) -> pd.Series:
