@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from pairs_platform.signals.spreads import SpreadPanel
+
 UNRESOLVED, REVERTED, STOPPED, HORIZON, WINDOW_END = 0, 1, 2, 3, 4
 OUTCOME_NAMES = {UNRESOLVED: "unresolved", REVERTED: "reverted", STOPPED: "stopped",
                  HORIZON: "horizon", WINDOW_END: "window_end"}
@@ -137,3 +139,24 @@ def _assemble(candidates: np.ndarray, rows: np.ndarray, cols: np.ndarray, outcom
     code[rows, cols] = outcome
     end_index[rows, cols] = np.where(resolved, end_row, -1)
     return EntryLabels(candidates=candidates, label=label, outcome=code, end_index=end_index)
+
+
+def panel_labels(panel: SpreadPanel, entry: float, exit: float, stop: float, horizon: int) -> pd.DataFrame:
+    """Did each z-score entry candidate of ``panel`` revert before its stop or horizon?
+
+    Parameters
+    ----------
+    panel : SpreadPanel
+        Z-scores and trading-window mask of every schedule row (``signals.spreads.spread_panel``).
+    entry, exit, stop : float
+        The strategy's z-score rules (see :func:`entry_labels`).
+    horizon : int
+        Bars after which an unreverted candidate is a failure.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``(date, pair_id)``: ``label``, ``outcome``, ``label_end``, ``bars``.
+    """
+    labels = entry_labels(panel.zscores, panel.mask, entry=entry, exit=exit, stop=stop, horizon=horizon)
+    return labels.to_frame(panel.dates, panel.pair_ids)
