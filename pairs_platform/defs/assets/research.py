@@ -4,7 +4,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.data.prices import continuous_futures, to_wide
 from pairs_platform.defs.metadata import frame_metadata
 from pairs_platform.defs.strategy import StrategyResource
