@@ -11,7 +11,6 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 from pairs_platform.identifiers import validate_name
 
@@ -29,10 +28,10 @@ def default_artifact_location(tracking_uri: str) -> str | None:
     str or None
         A ``file://`` URI for a SQLite store; None (the server decides) for anything else.
     """
-    parsed = urlparse(tracking_uri)
-    if parsed.scheme != "sqlite" or not parsed.path or parsed.path == "/:memory:":
+    path = tracking_uri.removeprefix("sqlite:///")
+    if path == tracking_uri or path in ("", ":memory:"):
         return None
-    return (Path(parsed.path).parent / "artifacts").resolve().as_uri()
+    return (Path(path).parent / "artifacts").resolve().as_uri()
 
 
 def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | None = None) -> str:

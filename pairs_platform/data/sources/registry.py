@@ -32,6 +32,7 @@ from pairs_platform.data.sources.combined import CombinedSource
 from pairs_platform.data.sources.files import FileSource
 from pairs_platform.data.sources.synthetic import SyntheticSource
 from pairs_platform.identifiers import ASSET_CLASSES
+from pairs_platform.settings import setting
 
 
 def _combined(parts: list | None = None, **options: Any) -> CombinedSource:
@@ -95,12 +96,12 @@ class SourceSelection:
         Folder of the ``files`` kind (required when a class uses it).
     """
 
-    equity: str = "bundled"
-    future: str = "synthetic"
-    fixed_income: str = "synthetic"
-    crypto: str = "synthetic"
-    synthetic_seed: int = 7
-    files_dir: str = ""
+    equity: str = setting("bundled", "Source kind of equities (a key of SOURCE_FACTORIES).")
+    future: str = setting("synthetic", "Source kind of futures.")
+    fixed_income: str = setting("synthetic", "Source kind of fixed income.")
+    crypto: str = setting("synthetic", "Source kind of crypto.")
+    synthetic_seed: int = setting(7, "Seed of the synthetic source.")
+    files_dir: str = setting("", "CSV/Parquet folder of the files source (with its instruments.csv).")
 
     def kind_for(self, asset_class: str) -> str:
         """The source kind configured for ``asset_class``."""
