@@ -68,42 +68,19 @@ class SessionsResult:
         return len(self.orders) - self.sent
 
 
+def _on(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The rows of a long table (``date`` column) dated ``day``."""
+    return table[pd.to_datetime(table["date"]) == day]
+
+
 def session_targets(target_positions: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    """Target units per instrument at the close of ``day`` (legs of several pairs netted).
-
-    Parameters
-    ----------
-    target_positions : pd.DataFrame
-        Long table with ``date``, ``instrument_id``, ``units``.
-    day : pd.Timestamp
-        The session.
-
-    Returns
-    -------
-    pd.Series
-        Units per instrument id (float).
-    """
-    rows = target_positions[pd.to_datetime(target_positions["date"]) == day]
-    return rows.groupby("instrument_id")["units"].sum().astype(float)
+    """Target units per instrument at the close of ``day`` (legs of several pairs netted), as floats."""
+    return _on(target_positions, day).groupby("instrument_id")["units"].sum().astype(float)
 
 
 def session_closes(cleaned_prices: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    """The traded (not roll-adjusted) closes of ``day``, per instrument.
-
-    Parameters
-    ----------
-    cleaned_prices : pd.DataFrame
-        Long table with ``date``, ``instrument_id``, ``close``.
-    day : pd.Timestamp
-        The session.
-
-    Returns
-    -------
-    pd.Series
-        Close per instrument id (float).
-    """
-    rows = cleaned_prices[pd.to_datetime(cleaned_prices["date"]) == day]
-    return rows.set_index("instrument_id")["close"].astype(float)
+    """The traded (not roll-adjusted) closes of ``day`` per instrument, as floats."""
+    return _on(cleaned_prices, day).set_index("instrument_id")["close"].astype(float)
 
 
 def _report_rows(day: pd.Timestamp, report) -> list[dict]:
