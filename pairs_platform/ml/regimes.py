@@ -37,11 +37,15 @@ def market_realized_vol(prices: pd.DataFrame, window: int = 20) -> pd.Series:
 class VolatilityRegimeDetector:
     """Frozen volatility thresholds (fit by ``fit_volatility_regimes``) applied to any dates.
 
-    Attributes:
-        window: trailing window of the realized volatility, in bars.
-        thresholds: ascending annualized-volatility cut points; regime = number of cut points
-            at or below the day's volatility.
-        fit_end: last date used to fit the thresholds.
+    Attributes
+    ----------
+    window : int
+        Trailing window of the realized volatility, in bars.
+    thresholds : tuple of float
+        Ascending annualized-volatility cut points; regime = number of cut points at or below
+        the day's volatility.
+    fit_end : pd.Timestamp
+        Last date used to fit the thresholds.
     """
 
     window: int

@@ -39,6 +39,7 @@ class MLflowResource(dg.ConfigurableResource):
     registered_model: str = Field(default="pairs_entry_filter", description="Model registry name of the entry filter.")
 
     def resolved_uri(self) -> str:
+        """``tracking_uri``, or ``sqlite:///<data dir>/mlflow/mlflow.db`` (folder created) when empty."""
         if self.tracking_uri:
             return self.tracking_uri
         root = data_dir() / "mlflow"
@@ -51,7 +52,7 @@ class MLflowResource(dg.ConfigurableResource):
         return TrackingStore(self.resolved_uri(), self.experiment)
 
     def activate(self) -> str:
-        """Points the mlflow client at our store and experiment; returns the experiment id."""
+        """Point the fluent MLflow API at our store and experiment (created if missing); return its id."""
         return self.store().activate()
 
 
@@ -62,12 +63,14 @@ class LedgerResource(dg.ConfigurableResource):
                                              "(set PAIRS_LEDGER_URL for PostgreSQL).")
 
     def resolved_url(self) -> str:
+        """``url``, or ``sqlite:///<data dir>/ledger.db`` (folder created) when empty."""
         if self.url:
             return self.url
         data_dir().mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{data_dir() / 'ledger.db'}"
 
     def open(self):
+        """A :class:`pairs_platform.execution.Ledger` on the resolved URL (a context manager)."""
         from pairs_platform.execution.ledger import Ledger
 
         return Ledger(self.resolved_url())
