@@ -92,11 +92,6 @@ def _busday_calendar() -> np.busdaycalendar:
     return np.busdaycalendar(weekmask="1111100", holidays=np.array(holidays, dtype="datetime64[D]"))
 
 
-def holidays() -> pd.DatetimeIndex:
-    """All weekday closures (rule holidays and special closures) in the supported range."""
-    return pd.DatetimeIndex(_busday_calendar().holidays.astype("datetime64[ns]"), name="date")
-
-
 def _to_days(dates: Any) -> tuple[np.ndarray, bool]:
     """Dates -> datetime64[D] array (time of day dropped) and whether the input was a scalar."""
     scalar = np.ndim(dates) == 0 and not isinstance(dates, (pd.Index, pd.Series))
@@ -154,12 +149,6 @@ def session_for(dates: Any) -> pd.Timestamp | pd.DatetimeIndex:
     """
     days, scalar = _to_days(dates)
     return _out(np.busday_offset(days, 0, roll="forward", busdaycal=_busday_calendar()), scalar)
-
-
-def trading_days_between(start: Any, end: Any) -> int:
-    """Number of trading days in ``[start, end)`` (``end`` excluded), like ``numpy.busday_count``."""
-    (lo, hi), _ = _to_days([start, end])
-    return int(np.busday_count(lo, hi, busdaycal=_busday_calendar()))
 
 
 def add_trading_days(dates: Any, n: int) -> pd.Timestamp | pd.DatetimeIndex:

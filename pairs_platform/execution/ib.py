@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from pairs_platform.execution.broker import (
-    OpenOrder, Order, OrderAck, OrderStatus, OrderType, Side,
+    Fill, OpenOrder, Order, OrderAck, OrderStatus, OrderType, Side,
 )
 from pairs_platform.execution.errors import (  # noqa: F401  (re-exported for callers)
     ExecutionInputError, LiveTradingDisabled, ensure_live_enabled,
@@ -229,3 +229,20 @@ class IBBroker:
         """Account positions per instrument id."""
         return {instrument_id_for_contract(p.contract): float(p.position)
                 for p in self.ib.positions() if float(p.position) != 0}
+
+    def on_prices(self, date: object, prices: Mapping[str, float] | pd.Series) -> list[Fill]:
+        """Nothing to do: a live account's fills come from the gateway, not from our prices.
+
+        Parameters
+        ----------
+        date : object
+            The session (ignored).
+        prices : Mapping or pd.Series
+            Instrument -> close (ignored).
+
+        Returns
+        -------
+        list of Fill
+            Always empty.
+        """
+        return []

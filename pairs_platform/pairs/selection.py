@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.pairs import candidates as cand
 from pairs_platform.pairs import screening, spread_stats
 from pairs_platform.pairs._validation import wide_price_matrix
@@ -48,11 +49,11 @@ class PairFilters:
     """
 
     min_half_life: float | None = 1.0
-    max_half_life: float | None = 252.0
+    max_half_life: float | None = float(TRADING_DAYS_PER_YEAR)
     max_hurst: float | None = 0.5
     min_crossings_per_year: float | None = 12.0
     min_correlation: float | None = None
-    periods_per_year: float = 252.0
+    periods_per_year: float = float(TRADING_DAYS_PER_YEAR)
 
     def _rules(self):
         low = -np.inf if self.min_half_life is None else self.min_half_life

@@ -13,15 +13,13 @@ The tracking URI is set for the duration of a call and restored afterwards.
 from __future__ import annotations
 
 import json
-import os
-from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
 
+from pairs_platform.identifiers import validate_name
 from pairs_platform.ml.training import TrainedFilter
+from pairs_platform.tracking.store import ensure_experiment, finite_metrics, using_store
 
 DEFAULT_ALIAS = "champion"
 # MLflow 3 saves scikit-learn models with skops, which refuses types not on an allow-list. These
@@ -33,34 +31,6 @@ SKOPS_TRUSTED_TYPES = {
 }
 
 
-@contextmanager
-def _tracking(uri: str):
-    """Points the fluent MLflow API at ``uri``, then restores the previous setting."""
-    import mlflow
-
-    previous = os.environ.get("MLFLOW_TRACKING_URI")
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield mlflow
-    finally:
-        mlflow.set_tracking_uri(previous)
-
-
-def _default_artifact_location(tracking_uri: str) -> str | None:
-    """``<db folder>/artifacts`` for a local SQLite store (else the server's default)."""
-    parsed = urlparse(tracking_uri)
-    if parsed.scheme != "sqlite" or not parsed.path or parsed.path == "/:memory:":
-        return None
-    return (Path(parsed.path).parent / "artifacts").resolve().as_uri()
-
-
-def _experiment_id(mlflow, experiment: str, artifact_location: str | None) -> str:
-    found = mlflow.get_experiment_by_name(experiment)
-    if found is not None:
-        return found.experiment_id
-    return mlflow.create_experiment(experiment, artifact_location=artifact_location)
-
-
 def _pip_requirements() -> list[str]:
     """Pinned runtime requirements of the logged model (skips MLflow's slow inference of them)."""
     import sklearn
@@ -70,41 +40,48 @@ def _pip_requirements() -> list[str]:
             f"numpy=={np.__version__}", f"pandas=={pd.__version__}"]
 
 
-def _finite_metrics(metrics: dict) -> dict[str, float]:
-    return {k: float(v) for k, v in metrics.items() if np.isfinite(float(v))}
-
-
 def log_filter_to_mlflow(trained: TrainedFilter, tracking_uri: str, experiment: str,
                          registered_name: str, input_example: pd.DataFrame,
                          alias: str = DEFAULT_ALIAS, artifact_location: str | None = None) -> dict:
-    """Logs, registers and aliases ``trained``; returns ``run_id``, ``model_uri``, ``version``.
+    """Log, register and alias an entry filter.
 
-    Args:
-        trained: output of ``train_entry_filter``.
-        tracking_uri: a database-backed MLflow store, e.g. ``sqlite:////abs/path/mlflow.db``.
-        experiment: experiment name (created if missing, with ``artifact_location``, by default
-            ``<db folder>/artifacts`` for SQLite).
-        registered_name: model registry name, e.g. ``pairs_entry_filter``.
-        input_example: a few feature rows (used for the signature and stored with the model).
-        alias: registry alias pointed at the new version.
+    Parameters
+    ----------
+    trained : TrainedFilter
+        Output of ``train_entry_filter``.
+    tracking_uri : str
+        A database-backed MLflow store, e.g. ``sqlite:////abs/path/mlflow.db``.
+    experiment : str
+        Experiment name (created if missing, with ``artifact_location``, by default
+        ``<db folder>/artifacts`` for SQLite).
+    registered_name : str
+        Model registry name, e.g. ``pairs_entry_filter`` (checked with ``validate_name``).
+    input_example : pd.DataFrame
+        A few feature rows (used for the signature and stored with the model).
+    alias : str, default 'champion'
+        Registry alias pointed at the new version.
+    artifact_location : str, optional
+        Artifact root used when the experiment is created.
 
-    Returns:
-        ``{"run_id", "model_uri" (the logged model, models:/m-...), "version" (int),
-        "registered_model_uri" (models:/<name>@<alias>), "name", "alias"}``.
+    Returns
+    -------
+    dict
+        ``run_id``, ``model_uri`` (the logged model, models:/m-...), ``version`` (int),
+        ``registered_model_uri`` (models:/<name>@<alias>), ``name``, ``alias``.
     """
+    validate_name(registered_name, "registered model")
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
-    example = trained._matrix(input_example).head(5)
+    example = trained.matrix(input_example).head(5)
     signature = infer_signature(example, trained.pipeline.predict_proba(example))
-    with _tracking(tracking_uri) as mlflow:
-        location = artifact_location or _default_artifact_location(tracking_uri)
-        experiment_id = _experiment_id(mlflow, experiment, location)
+    with using_store(tracking_uri) as mlflow:
+        experiment_id = ensure_experiment(tracking_uri, experiment, artifact_location)
         with mlflow.start_run(experiment_id=experiment_id,
                               run_name=f"entry_filter_{trained.model}_{trained.cutoff.date()}") as run:
             mlflow.log_params({"threshold": trained.threshold, "n_features": len(trained.feature_names),
                                **trained.params})
-            mlflow.log_metrics(_finite_metrics(trained.cv_metrics))
+            mlflow.log_metrics(finite_metrics(trained.cv_metrics))
             mlflow.set_tags({"pairs_platform.component": "entry_filter",
                              "feature_names": json.dumps(list(trained.feature_names))})
             info = mlflow.sklearn.log_model(
@@ -126,7 +103,22 @@ def log_filter_to_mlflow(trained: TrainedFilter, tracking_uri: str, experiment: 
 
 def load_filter_from_mlflow(tracking_uri: str, registered_name: str,
                             alias: str = DEFAULT_ALIAS) -> TrainedFilter:
-    """Rebuilds the ``TrainedFilter`` that ``alias`` of ``registered_name`` points at."""
+    """Rebuild the ``TrainedFilter`` that ``alias`` of ``registered_name`` points at.
+
+    Parameters
+    ----------
+    tracking_uri : str
+        The MLflow store holding the registry.
+    registered_name : str
+        Model registry name.
+    alias : str, default 'champion'
+        Registry alias to load.
+
+    Returns
+    -------
+    TrainedFilter
+        Pipeline, threshold, feature names, cutoff, params and CV metrics of that version.
+    """
     from mlflow import MlflowClient
 
     version = MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(registered_name, alias)
@@ -137,7 +129,7 @@ def load_filter_version(tracking_uri: str, registered_name: str, version: int) -
     """Rebuilds the ``TrainedFilter`` of version ``version`` of ``registered_name``."""
     from mlflow import MlflowClient
 
-    with _tracking(tracking_uri) as mlflow:
+    with using_store(tracking_uri) as mlflow:
         client = MlflowClient(tracking_uri=tracking_uri)
         found = client.get_model_version(registered_name, str(version))
         pipeline = mlflow.sklearn.load_model(f"models:/{registered_name}/{version}")

@@ -1,10 +1,10 @@
-"""Confirmation filters of z-score entries, all pairs at once.
+"""Confirmation filters of z-score entries, all pairs at once (research helpers, used by the tests).
 
 Every filter takes the (T, K) boolean ``entry_candidates`` (rows = dates, columns = schedule rows)
 and returns the subset it confirms; ``combine_filters`` ANDs any number of them into the
 ``entry_allowed`` mask that ``pairs_platform.backtest.run_backtest(..., entry_allowed=mask)``
 takes (the engine opens a position only where its own entry rule fires *and* the mask is True;
-exits are never filtered). Pass the entry zone (``entry_zone``: in window and ``|z| >= entry``) as
+exits are never filtered). Pass the entry zone (``pairs_platform.signals.entries.entry_zone``: in window and ``|z| >= entry``) as
 candidates so that a day the engine may enter on is never blocked for not being a first crossing
 (``signals.rules.entry_side`` enters on ``entry <= |z| < stop``).
 
@@ -30,15 +30,6 @@ def _same_shape(name: str, values: np.ndarray, shape: tuple[int, int]) -> np.nda
         raise ValueError(f"{name} has shape {array.shape}, expected {shape} (dates x pairs, same as "
                          "entry_candidates)")
     return array
-
-
-def entry_zone(zscores: np.ndarray, mask: np.ndarray, entry: float = 2.0,
-               stop: float = np.inf) -> np.ndarray:
-    """(T, K) True where the pair is in its trading window and ``entry <= |z| < stop``."""
-    z = np.asarray(zscores, dtype=np.float64)
-    _same_shape("mask", mask, z.shape)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(mask, dtype=bool) & (np.abs(z) >= entry) & (np.abs(z) < stop)
 
 
 def ml_filter(entry_candidates: np.ndarray, proba: np.ndarray, threshold: float) -> np.ndarray:

@@ -1,34 +1,22 @@
-"""[research] price panel, walk-forward pair universe, spreads, ML features and market regimes."""
+"""[research] walk-forward pair universe, spreads, ML features and market regimes."""
 import time
 
 import dagster as dg
 import pandas as pd
 
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
-from pairs_platform.data.prices import continuous_futures, to_wide
-from pairs_platform.defs.metadata import frame_metadata
-from pairs_platform.defs.strategy import StrategyResource
+from pairs_platform.defs.shared.metadata import frame_metadata
+from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
 from pairs_platform.ml.regimes import detect_regimes
 from pairs_platform.pairs import select_pairs
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
+from pairs_platform.strategy import StrategyConfig
 from pairs_platform.signals.spreads import SpreadPanel, spread_panel
 
 GROUP = "research"
 
 
-@dg.asset(group_name="market_data", kinds={"pandas"})
-def price_panel(cleaned_prices: pd.DataFrame, instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    """Normalized research prices: one column per instrument on the trading calendar, every
-    materialized session; futures made continuous by forward ratio adjustment (no look-ahead)."""
-    bars = continuous_futures(cleaned_prices, instruments)
-    panel = to_wide(bars.drop(columns=["session"], errors="ignore"))
-    return dg.Output(panel, metadata={
-        "dagster/row_count": len(panel), "instruments": panel.shape[1],
-        "first_date": str(panel.index.min().date()), "last_date": str(panel.index.max().date()),
-        "preview": dg.MetadataValue.md(panel.tail(5).T.round(3).to_markdown())})
-
-
-def _formation_selector(strategy: StrategyResource, instruments: pd.DataFrame, funnels: list):
+def _formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame, funnels: list):
     def select(formation: pd.DataFrame) -> pd.DataFrame:
         usable = formation.dropna(axis=1)  # an instrument needs the whole formation window
         chosen = select_pairs(usable, instruments.loc[usable.columns], method=strategy.selection_method,
@@ -45,10 +33,11 @@ def pair_universe(strategy: StrategyResource, price_panel: pd.DataFrame,
                   instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Walk-forward pair schedule: every formation window (trailing ``formation_days``) chooses its
     pairs and hedge ratios from its own data only; the pairs trade in the following window."""
-    windows = walk_forward_windows(price_panel.index, strategy.formation_days, strategy.trading_days)
+    config = strategy.config()
+    windows = walk_forward_windows(price_panel.index, config.formation_days, config.trading_days)
     funnels: list[dict] = []
     began = time.perf_counter()
-    schedule = build_pair_schedule(price_panel, windows, _formation_selector(strategy, instruments, funnels))
+    schedule = build_pair_schedule(price_panel, windows, _formation_selector(config, instruments, funnels))
     totals = pd.DataFrame(funnels).select_dtypes("number").sum()
     latest = schedule[schedule["window_id"] == schedule["window_id"].max()] if len(schedule) else schedule
     return dg.Output(schedule, metadata={
@@ -66,7 +55,8 @@ def spreads(strategy: StrategyResource, price_panel: pd.DataFrame,
             pair_universe: pd.DataFrame) -> dg.Output[SpreadPanel]:
     """Spread (log y - beta log x - alpha), z-score and trading-window mask of every scheduled pair
     on every session (dates x schedule rows), the one panel features, labels and signals read."""
-    panel = spread_panel(price_panel, pair_universe, zscore=strategy.zscore, lookback=strategy.params().lookback)
+    params = strategy.config().params()
+    panel = spread_panel(price_panel, pair_universe, zscore=params.zscore, lookback=params.lookback)
     table = panel.to_frame()
     return dg.Output(panel, metadata={**frame_metadata(table), "pairs": len(panel.pair_ids)})
 

@@ -1,5 +1,4 @@
-"""[market_data] instruments, raw prices per asset class, cleaned prices (daily partitions)."""
-
+"""[market_data] instruments, raw prices per asset class, cleaned prices (daily partitions), price panel."""
 import time
 
 import dagster as dg
@@ -7,9 +6,13 @@ import pandas as pd
 
 from pairs_platform.data.calendar import previous_trading_day, session_for
 from pairs_platform.data.cleaning import CleaningRules, clean_bars
-from pairs_platform.defs.metadata import frame_metadata
-from pairs_platform.defs.partitions import partition_days, trading_day_partitions
-from pairs_platform.defs.resources import ASSET_CLASSES, PriceSourcesResource
+from pairs_platform.data.prices import continuous_futures, to_wide
+from pairs_platform.data.sources.registry import instrument_ids
+from pairs_platform.defs.market_data.checks import CLEANED_CHECKS, cleaned_checks
+from pairs_platform.defs.shared.metadata import frame_metadata
+from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
+from pairs_platform.defs.shared.resources import PriceSourcesResource
+from pairs_platform.identifiers import ASSET_CLASSES
 
 GROUP = "market_data"
 CLEANING_RULES = CleaningRules()
@@ -19,7 +22,7 @@ CLEANING_RULES = CleaningRules()
 def instruments(price_sources: PriceSourcesResource) -> dg.Output[pd.DataFrame]:
     """The instrument table: asset class, currency, calendar, multiplier, tick, lot size, shortable,
     sector, futures roll rule and borrow fee of every instrument the platform knows."""
-    table = price_sources.instrument_table()
+    table = price_sources.config().instrument_table()
     counts = table["asset_class"].value_counts().to_dict()
     return dg.Output(table, metadata={**frame_metadata(table.reset_index()),
                                       **{f"count_{k}": int(v) for k, v in counts.items()}})
@@ -48,10 +51,10 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
     )
     def raw_prices(context: dg.AssetExecutionContext, price_sources: PriceSourcesResource,
                    instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-        ids = price_sources.instrument_ids(asset_class, instruments)
+        ids = instrument_ids(instruments, asset_class)
         start, end = _fetch_window(context)
         began = time.perf_counter()
-        bars = price_sources.source_for(asset_class).fetch(ids, start, end) if ids else pd.DataFrame(
+        bars = price_sources.config().source_for(asset_class).fetch(ids, start, end) if ids else pd.DataFrame(
             columns=["date", "instrument_id", "open", "high", "low", "close", "volume"])
         bars = bars.assign(session=session_for(pd.DatetimeIndex(bars["date"])))
         bars = bars[bars["session"].isin(partition_days(context))].reset_index(drop=True)
@@ -69,18 +72,6 @@ raw_prices_assets = [build_raw_prices_asset(asset_class) for asset_class in ASSE
 
 _lookback = dg.TimeWindowPartitionMapping(start_offset=-CLEANING_RULES.lookback_days,
                                           allow_nonexistent_upstream_partitions=True)
-
-CLEANED_CHECKS = [
-    dg.AssetCheckSpec("positive_finite_closes", asset="cleaned_prices",
-                      description="Every cleaned close is a finite number above zero."),
-    dg.AssetCheckSpec("no_duplicate_bars", asset="cleaned_prices",
-                      description="At most one bar per instrument and session."),
-    dg.AssetCheckSpec("every_instrument_every_session", asset="cleaned_prices",
-                      description="No instrument of the raw bars is lost, and each has a bar on every session."),
-    dg.AssetCheckSpec("forward_fill_within_tolerance", asset="cleaned_prices",
-                      description="Forward-filled bars stay under 2% of the cleaned bars."),
-]
-
 
 @dg.asset(
     group_name=GROUP,
@@ -103,25 +94,16 @@ def cleaned_prices(context: dg.AssetExecutionContext, instruments: pd.DataFrame,
                                     **{f"cleaning_{k}": int(v) for k, v in result.report.items()
                                        if isinstance(v, (int, float))}})
     expected = set(raw_bars["instrument_id"]) if len(raw_bars) else set()
-    yield from _cleaned_checks(bars, expected, int(result.report.get("gaps_filled", 0)))
+    yield from cleaned_checks(bars, expected, int(result.report.get("gaps_filled", 0)))
 
 
-def _cleaned_checks(bars: pd.DataFrame, expected_ids: set[str], gaps_filled: int):
-    close = pd.to_numeric(bars["close"], errors="coerce")
-    bad = int((~(close > 0) | close.isna()).sum())
-    yield dg.AssetCheckResult(check_name="positive_finite_closes", asset_key="cleaned_prices",
-                              passed=bad == 0, metadata={"bad_rows": bad})
-    dupes = int(bars.duplicated(["date", "instrument_id"]).sum())
-    yield dg.AssetCheckResult(check_name="no_duplicate_bars", asset_key="cleaned_prices",
-                              passed=dupes == 0, metadata={"duplicates": dupes})
-    lost = sorted(expected_ids - set(bars["instrument_id"]))
-    sessions = bars.groupby("instrument_id")["date"].nunique()
-    ragged = sorted(sessions.index[sessions != bars["date"].nunique()])
-    yield dg.AssetCheckResult(check_name="every_instrument_every_session", asset_key="cleaned_prices",
-                              passed=not lost and not ragged,
-                              metadata={"instruments_lost": ", ".join(lost) or "none",
-                                        "instruments_with_missing_sessions": ", ".join(ragged) or "none"})
-    share = gaps_filled / max(len(bars), 1)
-    yield dg.AssetCheckResult(check_name="forward_fill_within_tolerance", asset_key="cleaned_prices",
-                              passed=share <= 0.02, severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"filled_bars": gaps_filled, "filled_share": round(share, 5)})
+@dg.asset(group_name=GROUP, kinds={"pandas"})
+def price_panel(cleaned_prices: pd.DataFrame, instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Normalized research prices: one column per instrument on the trading calendar, every
+    materialized session; futures made continuous by forward ratio adjustment (no look-ahead)."""
+    bars = continuous_futures(cleaned_prices, instruments)
+    panel = to_wide(bars.drop(columns=["session"], errors="ignore"))
+    return dg.Output(panel, metadata={
+        "dagster/row_count": len(panel), "instruments": panel.shape[1],
+        "first_date": str(panel.index.min().date()), "last_date": str(panel.index.max().date()),
+        "preview": dg.MetadataValue.md(panel.tail(5).T.round(3).to_markdown())})

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from synth_backtest_data import ols_selector, synthetic_prices
 
 

@@ -31,3 +31,14 @@ def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
     """A picture shown inline in the asset's metadata panel."""
     encoded = base64.b64encode(png).decode("ascii")
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{encoded})")
+
+
+HEADLINE = ("cagr", "sharpe", "max_drawdown", "annual_volatility", "sortino", "trade_count", "hit_rate")
+"""Backtest summary keys shown as headline metadata (backtest, search)."""
+
+
+def segments_table(segments: list) -> pd.DataFrame:
+    """One row per walk-forward model segment: start, training rows, whether trained, CV metrics."""
+    return pd.DataFrame([{"start": s.start.date(), "n_train": s.n_train, "trained": s.model is not None,
+                          **({k: round(v, 4) for k, v in s.model.cv_metrics.items()} if s.model else {})}
+                         for s in segments])

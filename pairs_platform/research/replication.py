@@ -13,7 +13,7 @@ ratio. Signals at a close trade at the next close (the data has closes only): th
 "one-day wait" variant. Each pair gets 1/20 of equity per leg (``pair_capital`` 0.1 gross), the
 paper's committed-capital convention; no stops and no risk limits beyond a 2.5x gross cap.
 
-Run: ``python -m pairs_platform.backtest.replication [--html out.html]``.
+Run: ``python -m pairs_platform.research.replication [--html out.html]``.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import pandas as pd
 from pairs_platform.backtest.engine import run_backtest
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.backtest.results import BacktestResult
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.risk.limits import RiskLimits
 
 GATEV_PARAMS = StrategyParams(entry_z=2.0, exit_z=0.0, stop_z=math.inf, zscore="formation", cooldown_days=0,

@@ -8,7 +8,7 @@ if it passes, moves ``champion`` to it. A promoted version carries the tags ``ch
 ISO time) and ``previous_champion`` (the version it replaced, "" for the first), so
 ``rollback`` can move the alias back one step at a time::
 
-    python -m pairs_platform.ml.lifecycle rollback --model pairs_entry_filter [--to-version N]
+    python -m pairs_platform.tracking.lifecycle rollback --model pairs_entry_filter [--to-version N]
         [--tracking-uri URI]   # default: $MLFLOW_TRACKING_URI
 
 Signals read the live model with ``load_champion`` (the filter and its version number).
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.ml.gate import GateData, ModelSpec, PromotionPolicy, decide, evaluate_gate
-from pairs_platform.ml.registry import load_filter_version, log_filter_to_mlflow
+from pairs_platform.tracking.models import load_filter_version, log_filter_to_mlflow
 from pairs_platform.ml.training import MODEL_DEFAULTS, TrainedFilter
 
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -233,7 +233,7 @@ def rollback(target: RegistryTarget, to_version: int | None = None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """``rollback`` command line (module doc)."""
-    parser = argparse.ArgumentParser(prog="python -m pairs_platform.ml.lifecycle")
+    parser = argparse.ArgumentParser(prog="python -m pairs_platform.tracking.lifecycle")
     commands = parser.add_subparsers(dest="command", required=True)
     back = commands.add_parser("rollback", help="move the champion alias back to the previous champion")
     back.add_argument("--model", required=True, help="registered model name, e.g. pairs_entry_filter")

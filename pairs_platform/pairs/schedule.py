@@ -12,11 +12,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+
 WINDOW_COLUMNS = ["window_id", "formation_start", "formation_end", "trade_start", "trade_end"]
 SELECTOR_COLUMNS = ["y", "x", "beta", "alpha", "spread_mean", "spread_std", "half_life", "pvalue"]
 
 
-def walk_forward_windows(dates: pd.DatetimeIndex, formation_days: int = 252, trading_days: int = 126,
+def walk_forward_windows(dates: pd.DatetimeIndex, formation_days: int = TRADING_DAYS_PER_YEAR, trading_days: int = 126,
                          step_days: int | None = None) -> pd.DataFrame:
     """Rolling (formation, trading) windows over ``dates``, one row per window.
 
