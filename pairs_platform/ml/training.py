@@ -26,6 +26,14 @@ from pairs_platform.ml.cv import PurgedTimeSeriesSplit
 __all__ = ["MODEL_DEFAULTS", "PurgedTimeSeriesSplit", "TrainedFilter", "make_pipeline", "model_matrix",
            "train_entry_filter"]
 
+# Fitted pipelines are saved with skops (MLflow 3 and the asset store), which refuses types not on an allow-list. These
+# are the reviewed types our own pipelines need (numpy dtypes and sklearn's fitted tree storage).
+SKOPS_TRUSTED_TYPES = {
+    "logistic": ["numpy.dtype"],
+    "gradient_boosting": ["numpy.dtype", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"],
+    "random_forest": ["numpy.dtype", "sklearn.tree._tree.Tree"],
+}
+
 MODEL_DEFAULTS: dict[str, dict] = {
     "gradient_boosting": {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15,
                           "min_samples_leaf": 20, "l2_regularization": 1.0},

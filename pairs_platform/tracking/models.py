@@ -18,17 +18,10 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.identifiers import validate_name
-from pairs_platform.ml.training import TrainedFilter
+from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES, TrainedFilter
 from pairs_platform.tracking.store import ensure_experiment, finite_metrics, using_store
 
 DEFAULT_ALIAS = "champion"
-# MLflow 3 saves scikit-learn models with skops, which refuses types not on an allow-list. These
-# are the reviewed types our own pipelines need (numpy dtypes and sklearn's fitted tree storage).
-SKOPS_TRUSTED_TYPES = {
-    "logistic": ["numpy.dtype"],
-    "gradient_boosting": ["numpy.dtype", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"],
-    "random_forest": ["numpy.dtype", "sklearn.tree._tree.Tree"],
-}
 
 
 def _pip_requirements() -> list[str]:

@@ -30,9 +30,10 @@ ALLOWED: dict[str, set[str]] = {
     "strategy": BASE | {"data", "pairs", "signals", "risk", "backtest"},
     "research": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting"},
     "execution": BASE | {"data", "risk"},
-    "store": BASE | {"data"},
+    "store": BASE | {"data", "pairs", "signals", "ml"},
     "alerts": BASE | {"execution", "risk"},
-    "api": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting", "execution", "store", "strategy"},
+    "api": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting", "execution", "store", "strategy",
+            "alerts", "tracking"},
 }
 MAX_FILE_LINES = 400       # a file has fewer lines than this
 MAX_FUNCTION_LINES = 60    # code lines of a function, its docstring excluded
