@@ -130,19 +130,19 @@ class OrderManager:
             report.blocked_reason = f"trading {session.state.describe()}"
         resubmit = self._settle_pending(book, report)
         report.deltas = self._deltas(book, target)
+        candidates = [order for instrument_id, delta in _sells_first(report.deltas)
+                      if (order := self._order_for(book, report, instrument_id, delta,
+                                                   prices.get(instrument_id))) is not None]
         accepted = []
-        for instrument_id, delta in _sells_first(report.deltas):
-            order = self._order_for(book, report, instrument_id, delta, prices.get(instrument_id))
-            if order is None:
-                continue
-            refusal = self.risk.check_order(order, session)
+        for order, refusal in zip(candidates, self.risk.check_orders(candidates, session)):
             if refusal is not None:
                 book.record_refusal(order, refusal.check, refusal.detail, session.state.state)
-                report.refused.append(SkippedOrder(instrument_id, order.client_order_id,
+                report.refused.append(SkippedOrder(order.instrument_id, order.client_order_id,
                                                    f"{refusal.check}: {refusal.detail}"))
-                report.deltas.loc[instrument_id, "action"] = "refused"
+                report.deltas.loc[order.instrument_id, "action"] = "refused"
             elif not book.record_order(order):
-                _skip(report, instrument_id, order.client_order_id, "recorded concurrently by another run")
+                _skip(report, order.instrument_id, order.client_order_id,
+                      "recorded concurrently by another run")
             else:
                 accepted.append(order)
         if halted:

@@ -3,7 +3,7 @@
 Order path: targets -> :class:`~pairs_platform.execution.order_manager.OrderManager` ->
 :class:`RiskEngine` -> broker. Inside the strategy's ledger lock the order manager calls
 :meth:`RiskEngine.begin_session` once (equity, drawdown breaker, trading state) and
-:meth:`RiskEngine.check_order` for every order; a refusal names the check (the names of
+:meth:`RiskEngine.check_orders` with the session's orders; a refusal names the check (the names of
 :data:`pairs_platform.risk.limits.REFUSAL_NAMES` for the portfolio limits the backtest enforces,
 plus the order-level names in :data:`ORDER_CHECKS`) and is recorded in the ledger.
 
@@ -84,7 +84,7 @@ class SessionRisk:
     equity: float
     peak_equity: float
     prices: dict[str, float]
-    book: pd.Series            # projected net units per instrument (positions + open + accepted)
+    book: pd.Series            # projected net units per instrument (positions + open orders)
     orders_recorded: int       # orders already in the ledger for this session
 
 
@@ -140,21 +140,31 @@ class RiskEngine:
             own(TradingState.ACTIVE, BREAKER, f"recovered: {detail}")
 
     # ---- orders -------------------------------------------------------------------------
-    def check_order(self, order: Order, session: SessionRisk) -> Refusal | None:
-        """The first check ``order`` fails, or None (then ``session.book`` includes it)."""
-        refusal = self._order_refusal(order, session)
-        if refusal is None:
-            instrument = order.instrument_id
-            session.book.loc[instrument] = session.book.get(instrument, 0.0) + order.signed_quantity
-            session.orders_recorded += 1
-        return refusal
+    def check_orders(self, orders: list[Order], session: SessionRisk) -> list[Refusal | None]:
+        """Check a session's orders (at most one per instrument); one refusal or None per order.
+
+        Each order's portfolio check sees the book with every other order of the session that
+        is not refused (so the outcome does not depend on the order of the legs); a refused
+        order leaves the projected book.
+        """
+        for order in orders:
+            session.book.loc[order.instrument_id] = session.book.get(order.instrument_id, 0.0) + order.signed_quantity
+        out = []
+        for order in orders:
+            refusal = self._order_refusal(order, session)
+            if refusal is None:
+                session.orders_recorded += 1
+            else:
+                session.book.loc[order.instrument_id] -= order.signed_quantity
+            out.append(refusal)
+        return out
 
     def _order_refusal(self, order: Order, session: SessionRisk) -> Refusal | None:
         state = session.state.state
         if state is TradingState.HALTED:
             return Refusal("halted", f"trading is {session.state.describe()}")
-        before = float(session.book.get(order.instrument_id, 0.0))
-        after = before + order.signed_quantity
+        after = float(session.book.get(order.instrument_id, 0.0))  # the book includes the order
+        before = after - order.signed_quantity
         reduces = abs(after) < abs(before) and (after == 0 or (after > 0) == (before > 0))
         if state is TradingState.REDUCING and not reduces:
             return Refusal("reducing_only", f"{order.instrument_id} {before:g} -> {after:g} adds exposure "
@@ -205,12 +215,17 @@ class RiskEngine:
         return None
 
     def _portfolio_refusal(self, order: Order, session: SessionRisk) -> Refusal | None:
-        """Exposure-increasing order: the backtest's portfolio check on this one leg."""
+        """Exposure-increasing order: the backtest's portfolio check on this one leg, against the
+        book with the session's other orders."""
         limits = dataclasses.replace(self.config.limits, max_open_pairs=None)  # no pairs per order
         if not _portfolio_limits_on(limits) and limits.max_drawdown is None:
             return None
-        name = self._shared_check(order.instrument_id, order.instrument_id, order.signed_quantity, 0.0,
-                                  session, 0, limits)
+        instrument = order.instrument_id
+        session.book.loc[instrument] -= order.signed_quantity
+        try:
+            name = self._shared_check(instrument, instrument, order.signed_quantity, 0.0, session, 0, limits)
+        finally:
+            session.book.loc[instrument] += order.signed_quantity
         return None if name is None else Refusal(name, f"{order.instrument_id} {order.signed_quantity:+g} "
                                                  f"breaches {name} at equity {session.equity:,.2f}")
 
