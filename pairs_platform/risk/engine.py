@@ -27,7 +27,7 @@ from pairs_platform.risk.checks import drawdown, pre_trade_check
 from pairs_platform.risk.limits import RiskLimits
 
 BREAKER = "drawdown breaker"
-ORDER_CHECKS = ("halted", "reducing_only", "lot_size", "not_shortable", "no_reference_price",
+ORDER_CHECKS = ("halted", "reducing_only", "drawdown_halt", "lot_size", "not_shortable", "no_reference_price",
                 "price_collar", "max_order_notional", "max_orders_per_session")
 """Names of the order-level checks (besides the portfolio limits' REFUSAL_NAMES)."""
 
@@ -143,9 +143,9 @@ class RiskEngine:
     def check_orders(self, orders: list[Order], session: SessionRisk) -> list[Refusal | None]:
         """Check a session's orders (at most one per instrument); one refusal or None per order.
 
-        Each order's portfolio check sees the book with every other order of the session that
-        is not refused (so the outcome does not depend on the order of the legs); a refused
-        order leaves the projected book.
+        Each order's portfolio check sees the book with every other order of the session (so
+        both legs of a pair entry that breaches a limit are refused, whatever their order, and a
+        refusal never makes another order look safer).
         """
         for order in orders:
             session.book.loc[order.instrument_id] = session.book.get(order.instrument_id, 0.0) + order.signed_quantity
@@ -154,8 +154,6 @@ class RiskEngine:
             refusal = self._order_refusal(order, session)
             if refusal is None:
                 session.orders_recorded += 1
-            else:
-                session.book.loc[order.instrument_id] -= order.signed_quantity
             out.append(refusal)
         return out
 
@@ -167,7 +165,8 @@ class RiskEngine:
         before = after - order.signed_quantity
         reduces = abs(after) < abs(before) and (after == 0 or (after > 0) == (before > 0))
         if state is TradingState.REDUCING and not reduces:
-            return Refusal("reducing_only", f"{order.instrument_id} {before:g} -> {after:g} adds exposure "
+            name = "drawdown_halt" if session.state.who == BREAKER else "reducing_only"
+            return Refusal(name, f"{order.instrument_id} {before:g} -> {after:g} adds exposure "
                            f"while trading is {session.state.describe()}")
         return (self._static_refusal(order, before, after, reduces)
                 or self._price_refusal(order, session)

@@ -33,7 +33,8 @@ PG_ADMIN_URL = os.environ.get("PAIRS_TEST_POSTGRES_URL", "postgresql://postgres@
 
 
 def run_sessions(url: str) -> None:
-    """One run over every session: fills at the session's prices, then the rebalance."""
+    """One run over every session: fills at the session's prices, then the rebalance (the two
+    workers also race to migrate the empty ledger: the migration has its own lock)."""
     with Ledger(url) as ledger:
         broker = PaperBroker(ledger)
         manager = OrderManager(broker, ledger, RiskEngine(RiskEngineConfig.none()))
@@ -86,8 +87,6 @@ def _race(urls: list[str], reference_url: str) -> None:
 
 def test_two_processes_sqlite(tmp_path):
     urls = [f"sqlite:///{tmp_path / f'trial{i}.db'}" for i in range(TRIALS)]
-    for url in urls:
-        Ledger(url).close()  # migrate before the race (migration has its own lock)
     _race(urls, f"sqlite:///{tmp_path / 'reference.db'}")
 
 
@@ -127,6 +126,4 @@ def postgres_urls():
 def test_two_processes_postgresql(postgres_urls):
     *urls, reference_url = postgres_urls
     assert all(u.startswith("postgresql://") for u in urls)
-    for url in urls:
-        Ledger(url).close()
     _race(urls, reference_url)
