@@ -28,6 +28,8 @@ setup(
         "mlflow==3.17.2",
         "sqlalchemy>=2.0",
         "psycopg2-binary>=2.9",
+        # SQLAlchemy 2.1 maps plain postgresql:// URLs to psycopg 3
+        "psycopg[binary]>=3.2",
         "pyarrow>=15",
         "matplotlib>=3.8",
         "tabulate>=0.9",
@@ -35,6 +37,7 @@ setup(
         "skops>=0.10",
         "universal-pathlib>=0.2",
     ],
+    entry_points={"console_scripts": ["pairs-platform = pairs_platform.cli:main"]},
     extras_require={
         "dev": ["pytest>=8", "hypothesis>=6", "pytest-timeout>=2"],
         # ib_async is the maintained fork; never install ib_insync beside it.
