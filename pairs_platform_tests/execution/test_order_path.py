@@ -60,6 +60,8 @@ def test_backtest_and_live_path_refuse_the_same_entries(tmp_path, y, x, units_y,
     else:
         assert refused == {backtest}, (backtest, report.refused)
         assert report.n_sent < 2  # the entry does not go out whole
+        if backtest in ("gross_limit", "net_limit"):
+            assert report.n_sent == 0  # book-wide limits refuse both legs
     with ledger.strategy_lock("s1") as book:  # the pair check itself: the backtest's, on the ledger's book
         session = risk.begin_session(book, D[1], PRICES)
         session.book = BOOK.copy()
