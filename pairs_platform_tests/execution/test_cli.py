@@ -61,3 +61,14 @@ def test_a_strategy_scoped_kill(tmp_path):
         assert ledger.trading_state("s2").state is TradingState.HALTED
         assert ledger.trading_state("s1").state is TradingState.ACTIVE
     assert "s2: halted" in cli("--ledger-url", url, "status").stdout
+
+
+def test_default_ledger_url_is_one_function_for_core_and_defs(tmp_path, monkeypatch):
+    from pairs_platform.defs.resources import LedgerResource
+    from pairs_platform.execution import default_ledger_url
+
+    assert default_ledger_url({"PAIRS_DATA_DIR": str(tmp_path)}) == f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert default_ledger_url({"PAIRS_LEDGER_URL": "postgresql://h/db", "PAIRS_DATA_DIR": "x"}) == "postgresql://h/db"
+    monkeypatch.delenv("PAIRS_LEDGER_URL", raising=False)
+    monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
+    assert LedgerResource().resolved_url() == default_ledger_url() == f"sqlite:///{tmp_path / 'ledger.db'}"
