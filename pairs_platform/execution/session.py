@@ -2,7 +2,8 @@
 
 Each session t: the broker first sees t's traded closes (the paper broker fills the orders still
 working from t-1), then the order manager sends the orders that move the book to the targets
-decided at t's close. Client order ids derive from (strategy, session, instrument), so a retried
+decided at t's close, every order through the one risk engine (targets -> order manager ->
+risk engine -> broker). Client order ids derive from (strategy, session, instrument), so a retried
 session sends nothing twice. No dagster here: the execution assets only call
 :func:`execute_sessions`.
 """
@@ -15,6 +16,7 @@ import pandas as pd
 
 from pairs_platform.execution.broker import Broker
 from pairs_platform.execution.order_manager import OrderManager
+from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
 
 ORDER_COLUMNS = ["session", "client_order_id", "instrument_id", "side", "quantity", "status"]
 
@@ -33,12 +35,15 @@ class SessionInputs:
         Long table of traded (not roll-adjusted) bars: ``date``, ``instrument_id``, ``close``.
     target_positions : pd.DataFrame
         Long table of targets: ``date``, ``instrument_id``, ``units`` (one row per pair leg).
+    risk : RiskEngineConfig
+        The risk engine every order passes (the backtest's limits and capital, plus order checks).
     """
 
     strategy_id: str
     instruments: pd.DataFrame
     cleaned_prices: pd.DataFrame
     target_positions: pd.DataFrame
+    risk: RiskEngineConfig
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ def execute_sessions(broker: Broker, ledger, inputs: SessionInputs, sessions: It
     SessionsResult
         The orders table and the number of fills.
     """
-    manager = OrderManager(broker, ledger, instruments=inputs.instruments)
+    risk = RiskEngine(inputs.risk, inputs.instruments)
+    manager = OrderManager(broker, ledger, risk, instruments=inputs.instruments)
     rows, fills = [], 0
     for day in sessions:
         closes = session_closes(inputs.cleaned_prices, day)

@@ -12,11 +12,18 @@ from pairs_platform.defs.shared.partitions import partition_days, trading_day_pa
 from pairs_platform.defs.shared.resources import LedgerResource, LiveTradingResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.execution.broker import Broker
-from pairs_platform.execution.errors import ensure_live_enabled
-from pairs_platform.execution.paper import PaperBroker
+from pairs_platform.execution.factory import PaperCosts, make_broker
 from pairs_platform.execution.session import SessionInputs, execute_sessions
+from pairs_platform.risk.engine import RiskEngineConfig
 
 GROUP = "execution"
+POOL = "broker"  # one slot (dagster.yaml concurrency pools): two runs never trade at once
+
+
+def _inputs(strategy: StrategyResource, instruments, cleaned_prices, target_positions) -> SessionInputs:
+    config = strategy.config()
+    risk = RiskEngineConfig(limits=config.limits(), capital=config.capital)
+    return SessionInputs(config.strategy_id, instruments, cleaned_prices, target_positions, risk)
 
 
 def _execute(context, broker: Broker, ledger, inputs: SessionInputs) -> dg.Output:
@@ -25,32 +32,28 @@ def _execute(context, broker: Broker, ledger, inputs: SessionInputs) -> dg.Outpu
                                               "not_sent": result.not_sent, "ledger": repr(ledger)})
 
 
-@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"},
+@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"}, pool=POOL,
           backfill_policy=dg.BackfillPolicy.single_run())
 def paper_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                      instruments: pd.DataFrame, cleaned_prices: pd.DataFrame, target_positions: pd.DataFrame):
     """Paper orders of the session: fills pending orders at this session's prices with the strategy's
     commission and slippage, then sends the orders that move the book to this close's targets (SQL ledger)."""
-    config = strategy.config()
-    costs = config.costs()
-    inputs = SessionInputs(config.strategy_id, instruments, cleaned_prices, target_positions)
+    costs = strategy.config().costs()
+    inputs = _inputs(strategy, instruments, cleaned_prices, target_positions)
     with ledger.open() as book:
-        broker = PaperBroker(book, commission_per_unit=costs.commission_per_unit,
-                             min_commission=costs.min_commission, slippage_bps=costs.slippage_bps)
+        broker = make_broker("paper", book, instruments,
+                             PaperCosts(costs.commission_per_unit, costs.min_commission, costs.slippage_bps))
         return _execute(context, broker, book, inputs)
 
 
-@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"})
+@dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"}, pool=POOL)
 def live_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                     live_trading: LiveTradingResource, instruments: pd.DataFrame,
                     cleaned_prices: pd.DataFrame, target_positions: pd.DataFrame):
-    """Live orders through Interactive Brokers. Refuses to run unless live trading is explicitly
-    enabled (``PAIRS_LIVE_TRADING_ENABLED=true``)."""
-    ensure_live_enabled(live_trading.enabled)
-    from pairs_platform.execution.ib import IBBroker
-
-    inputs = SessionInputs(strategy.config().strategy_id, instruments, cleaned_prices, target_positions)
+    """Live orders through Interactive Brokers. Refuses to run unless the environment enables live
+    trading (``PAIRS_LIVE_TRADING_ENABLED=true`` and an ``IB_ACCOUNT`` allowlist naming the account
+    the gateway reports); nothing in run config can switch it on or redirect it."""
+    inputs = _inputs(strategy, instruments, cleaned_prices, target_positions)
     with ledger.open() as book:
-        broker = IBBroker(instruments=instruments, host=live_trading.host, port=live_trading.port,
-                          client_id=live_trading.client_id, live_enabled=live_trading.enabled)
+        broker = live_trading.broker(book, instruments)
         return _execute(context, broker, book, inputs)

@@ -5,8 +5,6 @@ endpoints and secrets come from environment variables (``EnvVar``), wired in ``d
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -17,9 +15,7 @@ from pairs_platform.identifiers import validate_name
 from pairs_platform.tracking import TrackingStore
 
 
-def data_dir() -> Path:
-    """Root of local platform state (Parquet store, ledger, MLflow): ``$PAIRS_DATA_DIR`` or ``./.data``."""
-    return Path(os.environ.get("PAIRS_DATA_DIR", ".data")).resolve()
+from pairs_platform.paths import data_dir  # noqa: E402,F401  (re-exported: one definition, in the core)
 
 
 PriceSourcesResource = launchpad_resource(SourceSelection, "PriceSourcesResource")
@@ -63,11 +59,10 @@ class LedgerResource(dg.ConfigurableResource):
                                              "(set PAIRS_LEDGER_URL for PostgreSQL).")
 
     def resolved_url(self) -> str:
-        """``url``, or ``sqlite:///<data dir>/ledger.db`` (folder created) when empty."""
-        if self.url:
-            return self.url
-        data_dir().mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{data_dir() / 'ledger.db'}"
+        """``url``, or the core default ``sqlite:///<data dir>/ledger.db`` when empty."""
+        from pairs_platform.execution.ledger import default_ledger_url
+
+        return self.url or default_ledger_url()
 
     def open(self):
         """A :class:`pairs_platform.execution.Ledger` on the resolved URL (a context manager)."""
@@ -77,10 +72,13 @@ class LedgerResource(dg.ConfigurableResource):
 
 
 class LiveTradingResource(dg.ConfigurableResource):
-    """Interactive Brokers connection; refuses to trade unless ``enabled`` is explicitly true."""
+    """Interactive Brokers. Deliberately no config fields: live trading is enabled only by the
+    environment (``PAIRS_LIVE_TRADING_ENABLED=true`` plus the ``IB_ACCOUNT`` allowlist) and the
+    endpoint comes only from ``IB_HOST``/``IB_PORT``/``IB_CLIENT_ID`` (see
+    ``pairs_platform.execution.live_guard``), so no run config can switch it on or redirect it."""
 
-    enabled: bool = Field(default=False, description="Live orders only when true (PAIRS_LIVE_TRADING_ENABLED=true).")
-    host: str = Field(default="127.0.0.1", description="TWS / IB Gateway host (IB_HOST).")
-    port: int = Field(default=7497, description="TWS / IB Gateway port (IB_PORT).")
-    client_id: int = Field(default=17, description="API client id (IB_CLIENT_ID).")
-    account: str = Field(default="", description="IB account traded (IB_ACCOUNT).")
+    def broker(self, ledger, instruments):
+        """The IB broker from the one factory (raises ``LiveTradingDisabled`` unless enabled)."""
+        from pairs_platform.execution.factory import make_broker
+
+        return make_broker("ib", ledger, instruments)
