@@ -4,7 +4,7 @@ Typical use::
 
     ledger = Ledger(default_ledger_url())
     broker = make_broker("paper", ledger, instruments)   # pairs_platform.execution.factory
-    risk = RiskEngine(RiskEngineConfig(capital=1e6), instruments)   # pairs_platform.risk.engine
+    risk = RiskEngine(RiskEngineConfig(capital=1e6), instruments)   # pairs_platform.execution.risk_engine
     report = OrderManager(broker, ledger, risk).rebalance("pairs-v1", as_of, targets, closes)
     broker.on_prices(next_day, closes)          # fills at the next price
     ledger.orders_frame(); ledger.fills_frame(); ledger.positions_frame("pairs-v1")

@@ -2,7 +2,7 @@
 
 Inside ``ledger.strategy_lock(strategy_id)`` (one transaction, serialising concurrent runs of
 the same strategy) it reads the trading state, the session record, positions and open orders,
-computes the deltas, passes every order through the :class:`~pairs_platform.risk.engine.RiskEngine`
+computes the deltas, passes every order through the :class:`~pairs_platform.execution.risk_engine.RiskEngine`
 and records the accepted ones as ``pending`` (refusals in ``refusals``) and the session as done.
 After the lock it submits the pending orders of the session to the broker (write-ahead: a crash
 leaves them ``pending`` and the retry resubmits them under the same client order id).
@@ -28,7 +28,7 @@ from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ledger import Ledger
 from pairs_platform.execution.ledger_state import StrategyBook, TradingState, targets_digest
 from pairs_platform.execution.targets import validate_reference_prices, validate_targets
-from pairs_platform.risk.engine import RiskEngine
+from pairs_platform.execution.risk_engine import RiskEngine
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pairs_platform.execution.broker import Broker
 from pairs_platform.execution.order_manager import OrderManager
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 ORDER_COLUMNS = ["session", "client_order_id", "instrument_id", "side", "quantity", "status"]
 

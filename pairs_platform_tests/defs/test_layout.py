@@ -4,7 +4,8 @@ The core packages form layers; a package may import only the packages its row of
 (plus itself), so dependencies point one way and cannot cycle:
 
     conventions, identifiers, settings  <-  data  <-  pairs  <-  signals  <-  ml, risk  <-  backtest
-    <-  reporting  <-  tracking, strategy, research;   execution <- risk, data;   nothing imports defs.
+    <-  reporting  <-  tracking, strategy, research;   execution (order manager, risk engine, brokers,
+    ledger) <- risk, data;   cli <- execution;   nothing imports defs.
 """
 import ast
 import graphlib
@@ -16,9 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "pairs_platform"
-BASE = {"conventions", "identifiers", "settings"}
+BASE = {"conventions", "identifiers", "settings", "paths"}
 ALLOWED: dict[str, set[str]] = {
-    "conventions": set(), "identifiers": set(), "settings": set(),
+    "conventions": set(), "identifiers": set(), "settings": set(), "paths": set(),
     "data": BASE,
     "pairs": BASE | {"data"},
     "signals": BASE | {"data", "pairs"},
@@ -30,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "strategy": BASE | {"data", "pairs", "signals", "risk", "backtest"},
     "research": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting"},
     "execution": BASE | {"data", "risk"},
+    "cli": BASE | {"data", "risk", "execution"},
     "store": BASE | {"data", "pairs", "signals", "ml"},
     "alerts": BASE | {"execution", "risk"},
     "api": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting", "execution", "store", "strategy",

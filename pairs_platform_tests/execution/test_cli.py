@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pairs_platform.execution import Ledger, OrderManager, PaperBroker, TradingState
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

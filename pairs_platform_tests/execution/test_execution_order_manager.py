@@ -12,7 +12,7 @@ from pairs_platform.execution import (
     PaperBroker, TradingState, make_client_order_id,
 )
 from pairs_platform.execution.ledger_state import StrategyBook
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 T0, T1, T2 = dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 4)
 TARGETS = pd.Series({"EQ:KO": 100, "EQ:PEP": -40.0, "CRYPTO:BTC-USD": 0.25})

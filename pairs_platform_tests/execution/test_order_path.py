@@ -9,7 +9,7 @@ import pytest
 
 from pairs_platform.execution import ExecutionInputError, Ledger, OrderManager, PaperBroker, TradingState
 from pairs_platform.risk import RiskLimits, pre_trade_check
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
 INSTRUMENTS = pd.DataFrame(

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from pairs_platform.execution import Ledger, OrderManager, PaperBroker
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 TRIALS = 20
 STRATEGY = "race-s1"

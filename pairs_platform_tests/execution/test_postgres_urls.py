@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from pairs_platform.execution import Ledger, OrderManager, PaperBroker
-from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 

@@ -14,7 +14,7 @@ from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.execution.broker import Broker
 from pairs_platform.execution.factory import PaperCosts, make_broker
 from pairs_platform.execution.session import SessionInputs, execute_sessions
-from pairs_platform.risk.engine import RiskEngineConfig
+from pairs_platform.execution.risk_engine import RiskEngineConfig
 
 GROUP = "execution"
 POOL = "broker"  # one slot (dagster.yaml concurrency pools): two runs never trade at once
