@@ -78,7 +78,7 @@ def research_inputs(prices, instruments, policy, seed: int = 0):
     return spec, filt
 
 
-def filter_figures(n_runs: int) -> None:
+def filter_figures(n_runs: int, n_regime_runs: int) -> None:
     prices, instruments = real_universe()
     for name, policy in (("default selection", SelectionPolicy()), ("old selection", OLD)):
         began = time.perf_counter()
@@ -90,10 +90,11 @@ def filter_figures(n_runs: int) -> None:
         table = ablation(spec, filt)
         for variant, row in table.iterrows():
             line(f"  ablation {variant:<7} Sharpe {row['sharpe']:6.2f}  CAGR {row['cagr']:+7.2%}  trades {int(row['trade_count'])}")
-        for placebo in (ml_placebo(spec, filt, n_runs=n_runs), regime_placebo(spec, filt, n_runs=n_runs)):
+        for placebo in (ml_placebo(spec, filt, n_runs=n_runs), regime_placebo(spec, filt, n_runs=n_regime_runs)):
             line(f"  placebo {placebo.name:<6} real Sharpe {placebo.real_sharpe:5.2f} vs unfiltered "
                  f"{placebo.unfiltered_sharpe:5.2f}; percentile {placebo.percentile:.2f}, p = {placebo.p_value:.3f}; "
-                 f"placebos beating unfiltered {placebo.share_beating_unfiltered():.0%} ({n_runs} runs, seeds "
+                 f"placebos beating unfiltered {placebo.share_beating_unfiltered():.0%} "
+                 f"({len(placebo.placebo_sharpes)} runs, seeds "
                  f"{placebo.seeds[0]}..)")
         line(f"  ({time.perf_counter() - began:.0f} s)")
         search_figures(spec, name)
@@ -115,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     began = time.perf_counter()
     selection_figures(list(range(5 if args.quick else 20)))
-    filter_figures(20 if args.quick else 100)
+    filter_figures(10 if args.quick else 50, 20 if args.quick else 200)
     line(f"total {time.perf_counter() - began:.0f} s")
 
 
