@@ -61,3 +61,20 @@ def explain_funnel(funnel: dict, settings: dict) -> dict[str, tuple[int, str]]:
                      if settings["max_pairs"] is not None else "selected: every pair left, ranked"),
     }
     return {step: (int(funnel[step]), text) for step, text in texts.items() if step in funnel}
+
+
+def summarize_windows(window_attrs: list[dict]) -> dict:
+    """Totals over the formation windows of a walk-forward schedule, from each window's
+    ``select_pairs(...).attrs``: ``windows``, ``tests_run``, ``expected_false_discoveries`` (sum of
+    the per-window bounds), ``expected_false_per_window`` and ``funnel`` ``{step: (total count,
+    explanation)}`` (explanations of the first window; every window uses the same settings)."""
+    explained = [a["funnel_explained"] for a in window_attrs if "funnel_explained" in a]
+    totals: dict[str, tuple[int, str]] = {}
+    for funnel in explained:
+        for step, (count, text) in funnel.items():
+            totals[step] = (totals.get(step, (0, text))[0] + int(count), totals.get(step, (0, text))[1])
+    expected = float(sum(a.get("expected_false_discoveries", 0.0) for a in window_attrs))
+    return {"windows": len(window_attrs), "tests_run": int(sum(a.get("n_tests", 0) for a in window_attrs)),
+            "expected_false_discoveries": expected,
+            "expected_false_per_window": expected / len(window_attrs) if window_attrs else float("nan"),
+            "funnel": totals}

@@ -58,3 +58,12 @@ def test_selection_carries_tests_expected_false_and_explained_funnel(instruments
     assert per_test.attrs["expected_false_discoveries"] == pytest.approx(66 * 0.05)
     assert "NO multiple-testing control" in per_test.attrs["funnel_explained"]["passed_test"][1]
     assert np.isfinite(chosen.attrs["expected_false_discoveries"])
+
+
+def test_summarize_windows_adds_up_the_windows(instruments):
+    from pairs_platform.pairs.funnel import summarize_windows
+    attrs = [POLICY.select(null_universe(instruments, 300, seed=s), instruments).attrs for s in (1, 2)]
+    total = summarize_windows(attrs)
+    assert total["windows"] == 2 and total["tests_run"] == 2 * 66
+    assert total["funnel"]["candidates"][0] == 132 and "group" in total["funnel"]["candidates"][1]
+    assert total["expected_false_discoveries"] == pytest.approx(sum(a["expected_false_discoveries"] for a in attrs))
