@@ -41,7 +41,8 @@ def line(text: str) -> None:
 
 def selection_figures(seeds: list[int]) -> None:
     instruments = default_instruments()
-    for name, policy in (("old rule (p<=0.05 per test, asset class)", OLD), ("default (FDR 5%, economic groups)", SelectionPolicy())):
+    rules = (("old rule (p<=0.05 per test, asset class)", OLD), ("default (FDR 5%, economic groups)", SelectionPolicy()))
+    for name, policy in rules:
         for n_obs in (252, 504, 756, 2520):
             null = null_false_pairs(policy, instruments, seeds, n_obs=n_obs)
             line(f"null universe {n_obs:>4}d  {name:<40} false pairs/window {null['false_pairs'].mean():5.2f}"
