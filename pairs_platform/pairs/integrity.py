@@ -45,7 +45,7 @@ class SelectionPolicy:
     def select(self, formation: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
         """``select_pairs`` on one formation window's prices (instruments with missing prices dropped)."""
         usable = formation.dropna(axis=1)
-        return select_pairs(usable, instruments.loc[usable.columns], candidates="group",
+        return select_pairs(usable, instruments, candidates="group",
                             group_by=self.group_by, fdr=self.fdr, direction=self.direction,
                             max_pvalue=self.max_pvalue, filters=self.filters(), max_pairs=self.max_pairs)
 
