@@ -1,0 +1,77 @@
+"""Fixtures of the fan-out tests: a small planted-pairs market and real Celery workers on loopback.
+
+The Celery fixture starts ``celery -A pairs_platform.parallel.celery_app worker`` (2 processes) on a
+private queue of the Redis at ``PAIRS_TEST_REDIS_URL`` (default 127.0.0.1:6379 db 0). Without a
+Redis it skips with the reason, unless ``CI=true`` (then it fails: required in CI).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from pairs_platform.pairs.synthetic import planted_pairs_prices
+from pairs_platform.parallel import BROKER_ENV, RESULT_BACKEND_ENV, CeleryBackend
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("PAIRS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def market():
+    prices, planted = planted_pairs_prices(n_walks=10, n_planted=5, n_obs=760, seed=4)
+    return prices, planted
+
+
+def _redis_up(url: str) -> str | None:
+    where = urlparse(url)
+    try:
+        with socket.create_connection((where.hostname, where.port or 6379), timeout=2):
+            return None
+    except OSError as exc:
+        return f"Celery fan-out tests need a Redis at {url}: {exc}"
+
+
+def start_workers(queue: str, concurrency: int, broker: str = REDIS_URL) -> subprocess.Popen:
+    """A Celery worker (``concurrency`` processes) on ``queue``, one thread per process, own session."""
+    env = {**os.environ, BROKER_ENV: broker, RESULT_BACKEND_ENV: broker, "PYTHONPATH": str(ROOT),
+           "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "celery", "-A", "pairs_platform.parallel.celery_app", "worker", "-Q", queue,
+           "-c", str(concurrency), "-P", "prefork", "-n", f"{queue}@%h", "-l", "warning", "--without-heartbeat",
+           "--without-gossip", "--without-mingle"]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+
+
+def stop_workers(worker: subprocess.Popen) -> None:
+    """Warm shutdown of the worker started by :func:`start_workers` (its own process group), then kill."""
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_backend():
+    down = _redis_up(REDIS_URL)
+    if down:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(down + " (CI=true: these tests are required in CI)")
+        pytest.skip(down)
+    queue = f"pairs_parallel_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    worker = start_workers(queue, 2)
+    try:
+        time.sleep(1.0)
+        assert worker.poll() is None, f"the Celery worker exited with {worker.returncode}"
+        yield CeleryBackend(REDIS_URL, REDIS_URL, queue, timeout=300)
+    finally:
+        stop_workers(worker)
