@@ -7,11 +7,7 @@ Redis it skips with the reason, unless ``CI=true`` (then it fails: required in C
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,7 +15,8 @@ from urllib.parse import urlparse
 import pytest
 
 from pairs_platform.pairs.synthetic import planted_pairs_prices
-from pairs_platform.parallel import BROKER_ENV, RESULT_BACKEND_ENV, CeleryBackend
+from pairs_platform.parallel import CeleryBackend
+from pairs_platform.parallel.workers import start_celery_workers, stop_celery_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("PAIRS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -40,26 +37,6 @@ def _redis_up(url: str) -> str | None:
         return f"Celery fan-out tests need a Redis at {url}: {exc}"
 
 
-def start_workers(queue: str, concurrency: int, broker: str = REDIS_URL) -> subprocess.Popen:
-    """A Celery worker (``concurrency`` processes) on ``queue``, one thread per process, own session."""
-    env = {**os.environ, BROKER_ENV: broker, RESULT_BACKEND_ENV: broker, "PYTHONPATH": str(ROOT),
-           "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "celery", "-A", "pairs_platform.parallel.celery_app", "worker", "-Q", queue,
-           "-c", str(concurrency), "-P", "prefork", "-n", f"{queue}@%h", "-l", "warning", "--without-heartbeat",
-           "--without-gossip", "--without-mingle"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-
-
-def stop_workers(worker: subprocess.Popen) -> None:
-    """Warm shutdown of the worker started by :func:`start_workers` (its own process group), then kill."""
-    os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def celery_backend():
     down = _redis_up(REDIS_URL)
@@ -68,10 +45,9 @@ def celery_backend():
             pytest.fail(down + " (CI=true: these tests are required in CI)")
         pytest.skip(down)
     queue = f"pairs_parallel_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    worker = start_workers(queue, 2)
+    backend = CeleryBackend(REDIS_URL, REDIS_URL, queue, timeout=300)
+    worker = start_celery_workers(backend, 2, ROOT)
     try:
-        time.sleep(1.0)
-        assert worker.poll() is None, f"the Celery worker exited with {worker.returncode}"
-        yield CeleryBackend(REDIS_URL, REDIS_URL, queue, timeout=300)
+        yield backend
     finally:
-        stop_workers(worker)
+        stop_celery_workers(worker)
