@@ -30,7 +30,7 @@ def start_celery_workers(backend: CeleryBackend, concurrency: int, cwd: str | Pa
     name = f"{backend.queue}-{os.getpid()}@{socket.gethostname()}"
     cmd = [sys.executable, "-m", "celery", "-A", "pairs_platform.parallel.celery_app", "worker", "-Q", backend.queue,
            "-c", str(concurrency), "-P", "prefork", "-n", name, "-l", "warning", "--without-gossip", "--without-mingle"]
-    worker = subprocess.Popen(cmd, env=env, cwd=root, start_new_session=True)
+    worker = subprocess.Popen(cmd, env=env, cwd=root, start_new_session=True, stdout=subprocess.DEVNULL)
     try:
         _wait_ready(backend, name, worker, ready_timeout)
     except BaseException:
