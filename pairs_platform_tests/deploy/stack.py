@@ -132,11 +132,14 @@ class Stack:
 
     # --- the services ------------------------------------------------------------------------
     def start_mlflow(self) -> None:
-        self.procs.start("mlflow", [
-            str(BIN / "mlflow"), "server", "--backend-store-uri", self.pg_url("mlflow"),
-            "--artifacts-destination", str(self.root / "mlflow-artifacts"), "--serve-artifacts",
-            "--host", "127.0.0.1", "--port", str(self.ports.mlflow), "--workers", "1",
-            "--allowed-hosts", f"127.0.0.1:{self.ports.mlflow},localhost:{self.ports.mlflow}"])
+        """The tracking server's own entrypoint (``mlflow db upgrade``, then ``mlflow server``)."""
+        port = self.ports.mlflow
+        settings = {
+            "MLFLOW_BACKEND_STORE_URI": self.pg_url("mlflow"), "MLFLOW_HOST": "127.0.0.1",
+            "MLFLOW_PORT": str(port), "MLFLOW_WORKERS": "1",
+            "MLFLOW_ARTIFACTS_DESTINATION": str(self.root / "mlflow-artifacts"),
+            "MLFLOW_ALLOWED_HOSTS": f"127.0.0.1:{port},localhost:{port}"}
+        self.procs.start("mlflow", ["sh", str(REPO / "mlflow" / "entrypoint.sh")], settings)
 
     def start_grpc(self) -> None:
         self.procs.start("grpc", [str(BIN / "dagster"), "api", "grpc", "-m", LOCATION_MODULE,
@@ -161,7 +164,7 @@ class Stack:
     def start_worker(self, name: str) -> None:
         self.procs.start(name, [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
                                 "-y", str(REPO / "docker" / "celery.yaml"), "-q", "dagster",
-                                "-n", f"{name}@%h", "--", "--concurrency", "1"])
+                                "-n", name, "--", "--concurrency", "1"])
 
     def workers_online(self, names=WORKERS) -> bool:
         out = subprocess.run([str(BIN / "celery"), "-b", self.procs.env["DAGSTER_CELERY_BROKER_URL"],
@@ -178,7 +181,9 @@ class Stack:
         timings = {"postgres": self.start_postgres()}
         self.create_databases()
         self.create_vhost()
-        self.procs.run([str(BIN / "mlflow"), "db", "upgrade", self.pg_url("mlflow")], timeout=300)
+        # One process creates the instance's tables before the services race to (compose: the
+        # `migrate` service does the same).
+        self.procs.run([str(BIN / "dagster"), "instance", "migrate"], timeout=300)
         self.launch_services()
         started = time.monotonic()
         for name, check in self.health_checks().items():
