@@ -135,7 +135,7 @@ class Stack:
         """The tracking server's own entrypoint (``mlflow db upgrade``, then ``mlflow server``)."""
         port = self.ports.mlflow
         settings = {
-            "MLFLOW_BACKEND_STORE_URI": self.pg_url("mlflow"), "MLFLOW_HOST": "127.0.0.1",
+            "MLFLOW_BACKEND_STORE_URI": self.pg_url("mlflow", "postgresql+psycopg2"), "MLFLOW_HOST": "127.0.0.1",
             "MLFLOW_PORT": str(port), "MLFLOW_WORKERS": "1",
             "MLFLOW_ARTIFACTS_DESTINATION": str(self.root / "mlflow-artifacts"),
             "MLFLOW_ALLOWED_HOSTS": f"127.0.0.1:{port},localhost:{port}"}
