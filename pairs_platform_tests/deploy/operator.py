@@ -33,6 +33,15 @@ mutation($selector: SensorSelector!) {
 }"""
 
 
+# One read from each storage the webserver holds a pooled connection to: runs, event log, schedules.
+READ_EVERY_STORAGE = """
+query($runId: ID!, $sensor: SensorSelector!) {
+  runOrError(runId: $runId) { __typename ... on Run { status eventConnection { events { __typename } } } }
+  sensorOrError(sensorSelector: $sensor) { __typename ... on Sensor { sensorState { status } } }
+  instance { daemonHealth { allDaemonsHealthy } }
+}"""
+
+
 class Operator:
     """The webserver's GraphQL API for one code location."""
 
@@ -73,3 +82,8 @@ class Operator:
         if answer["__typename"] != "Sensor":
             raise RuntimeError(f"startSensor {sensor}: {answer}")
         return answer["sensorState"]["status"]
+
+    def read_every_storage(self, run_id: str, sensor: str) -> dict:
+        """Reads the run, its events and a sensor's state; raises if any storage fails."""
+        return self.client._execute(READ_EVERY_STORAGE, {  # noqa: SLF001
+            "runId": run_id, "sensor": self._selector("sensorName", sensor)})

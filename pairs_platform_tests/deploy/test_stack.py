@@ -205,16 +205,18 @@ def _history() -> dict:
     return {"runs": runs, "target_positions materializations": len(events), "ledger": _ledger_rows()}
 
 
-def _first_answer_after_restart(operator, run_id: str) -> tuple[DagsterRunStatus, int]:
-    """The webserver keeps one pooled PostgreSQL connection (no pre-ping): after a PostgreSQL
-    restart its first query may fail on the stale connection, and SQLAlchemy then reconnects.
-    Returns the run's status and how many requests failed before it."""
-    for failures in range(5):
+def _reconnect_webserver(operator, run_id: str) -> tuple[str, int]:
+    """The webserver holds one pooled PostgreSQL connection per storage (runs, event log,
+    schedules), without a pre-ping: after a PostgreSQL restart the first query on each stale
+    connection fails, then SQLAlchemy reconnects. Reads every storage until all answer; returns
+    the run's status and how many reads failed first."""
+    for failures in range(10):
         try:
-            return operator.client.get_run_status(run_id), failures
-        except Exception:  # noqa: BLE001 - the stale-connection error, counted and reported
+            answer = operator.read_every_storage(run_id, "paper_on_new_targets")
+            return answer["runOrError"]["status"], failures
+        except Exception:  # noqa: BLE001 - the stale-connection errors, counted and reported
             time.sleep(1)
-    raise AssertionError("the webserver did not reconnect to PostgreSQL after 5 requests")
+    raise AssertionError("the webserver did not reconnect to PostgreSQL after 10 reads")
 
 
 def test_history_survives_daemon_and_postgres_restarts(stack, operator):
@@ -227,12 +229,13 @@ def test_history_survives_daemon_and_postgres_restarts(stack, operator):
     stack.procs.wait("daemon", stack.daemon_live, 180)
     restarted = time.monotonic() - started
     assert _history() == before
-    status, failed_requests = _first_answer_after_restart(operator, MEASURED["pipeline"])
-    assert status == DagsterRunStatus.SUCCESS
+    status, failed_requests = _reconnect_webserver(operator, MEASURED["pipeline"])
+    assert status == "SUCCESS"
     # The restarted daemon launches runs again; the last session re-sent sends nothing twice.
     _run_ok(operator, operator.submit_range("paper_execution", END, END, {}))
-    assert _history()["ledger"] == before["ledger"]
+    assert _history()["ledger"]["orders"] == before["ledger"]["orders"]
     print(f"\ndaemon + PostgreSQL restarted in {restarted:.0f} s; {len(before['runs'])} runs, "
           f"{before['target_positions materializations']} target_positions materializations and "
           f"ledger {before['ledger']} unchanged; webserver reconnected after {failed_requests} failed "
-          f"request(s); paper_execution {END} re-run after the restart: SUCCESS, no order sent twice")
+          f"read(s); paper_execution {END} re-run after the restart: SUCCESS, no order sent twice "
+          f"(ledger now {_history()['ledger']})")
