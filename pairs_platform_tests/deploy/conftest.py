@@ -43,7 +43,7 @@ def stack():
     started = Stack(root)
     saved = dict(os.environ)
     try:
-        started.timings = started.start()
+        started.start()
         os.environ.update(started.procs.env)  # this process reads the same instance and stores
         yield started
     finally:

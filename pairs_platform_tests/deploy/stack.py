@@ -68,6 +68,7 @@ class Stack:
         self.vhost = f"pairs_deploy_{uuid.uuid4().hex[:8]}"
         self.home = root / "dagster_home"
         self.procs = Processes(root / "logs", self._environment())
+        self.timings: dict[str, float] = {}  # seconds each service took to become healthy
 
     # --- environment -------------------------------------------------------------------------
     def pg_url(self, database: str, driver: str = "postgresql") -> str:
@@ -189,6 +190,7 @@ class Stack:
         for name, check in self.health_checks().items():
             self.procs.wait(name, check, 240)
             timings[name] = round(time.monotonic() - started, 1)
+        self.timings = timings
         return timings
 
     def launch_services(self) -> None:
