@@ -38,7 +38,7 @@ READ_EVERY_STORAGE = """
 query($runId: ID!, $sensor: SensorSelector!) {
   runOrError(runId: $runId) { __typename ... on Run { status eventConnection { events { __typename } } } }
   sensorOrError(sensorSelector: $sensor) { __typename ... on Sensor { sensorState { status } } }
-  instance { daemonHealth { allDaemonsHealthy } }
+  instance { daemonHealth { allDaemonStatuses { daemonType healthy } } }
 }"""
 
 

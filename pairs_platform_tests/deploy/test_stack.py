@@ -209,13 +209,15 @@ def _reconnect_webserver(operator, run_id: str) -> tuple[str, int]:
     schedules), without a pre-ping: after a PostgreSQL restart the first query on each stale
     connection fails, then SQLAlchemy reconnects. Reads every storage until all answer; returns
     the run's status and how many reads failed first."""
+    error = None
     for failures in range(10):
         try:
             answer = operator.read_every_storage(run_id, "paper_on_new_targets")
             return answer["runOrError"]["status"], failures
-        except Exception:  # noqa: BLE001 - the stale-connection errors, counted and reported
+        except Exception as exc:  # noqa: BLE001 - the stale-connection errors, counted and reported
+            error = exc
             time.sleep(1)
-    raise AssertionError("the webserver did not reconnect to PostgreSQL after 10 reads")
+    raise AssertionError(f"the webserver did not reconnect to PostgreSQL after 10 reads: {str(error)[:500]}")
 
 
 def test_history_survives_daemon_and_postgres_restarts(stack, operator):
