@@ -149,8 +149,9 @@ def test_pipeline_runs_on_the_workers_and_survives_a_killed_worker(stack, operat
         succeeded, hosts = _steps(instance, final_run, DagsterEventType.STEP_SUCCESS), _celery_hosts(instance, final_run)
     repeated = _assert_nothing_lost_or_duplicated(planned, done, killed_asset=step.replace("__", "/"))
     assert succeeded <= set(hosts), f"steps not run by a Celery worker: {succeeded - set(hosts)}"
-    mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
-    tracked = mlflow.search_runs(experiment_names=["pairs_platform"], output_format="list")
+    server = mlflow.MlflowClient(os.environ["MLFLOW_TRACKING_URI"])  # no global state left behind
+    experiment = server.get_experiment_by_name("pairs_platform")
+    tracked = server.search_runs([experiment.experiment_id]) if experiment else []
     assert tracked, "no MLflow run on the tracking server"
     print(f"\npairs_pipeline {START}..{END}: killed {worker} inside {step}: {outcome}; "
           f"{'no rerun needed' if final_run == run_id else 'rerun SUCCESS'}; {len(succeeded)} steps on "
