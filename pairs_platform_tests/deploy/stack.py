@@ -27,7 +27,7 @@ from pairs_platform_tests.deploy.processes import Processes, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-LOCATION_MODULE = "pairs_platform_tests.deploy.celery_location"
+LOCATION_MODULE = "pairs_platform.defs"
 LOCATION_NAME = "pairs_platform"
 RABBITMQ = "guest:guest@127.0.0.1:5672"
 WORKERS = ("worker1", "worker2")
@@ -79,6 +79,7 @@ class Stack:
         return {**os.environ,
                 "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
                 "PYTHONPATH": str(REPO), "DAGSTER_HOME": str(self.home),
+                "PAIRS_CELERY_CONFIG": str(REPO / "docker" / "celery.yaml"),
                 "DAGSTER_PG_USERNAME": "postgres", "DAGSTER_PG_PASSWORD": "trust-auth-unused",
                 "DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(self.ports.postgres),
                 "DAGSTER_PG_DB": "dagster",
