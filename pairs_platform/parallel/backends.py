@@ -20,6 +20,8 @@ RESULT_BACKEND_ENV = "PAIRS_CELERY_RESULT_BACKEND"
 QUEUE_ENV = "PAIRS_CELERY_QUEUE"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 DEFAULT_QUEUE = "pairs_parallel"
+RPC_RESULTS = "rpc://"
+"""Result backend with a RabbitMQ broker and no Redis: results come back as AMQP messages to the caller."""
 BACKEND_KINDS = ("local", "celery")
 
 
@@ -61,7 +63,8 @@ class LocalBackend:
 
 @dataclass
 class CeleryBackend:
-    """Celery workers behind ``broker_url`` (Redis or RabbitMQ); results come back through Redis.
+    """Celery workers behind ``broker_url`` (Redis or RabbitMQ); results through ``result_backend``
+    (Redis, or ``rpc://`` over a RabbitMQ broker; default: the broker, which must then be Redis).
 
     Workers run ``celery -A pairs_platform.parallel.celery_app worker -Q <queue>`` with the same
     environment (:data:`BROKER_ENV`, :data:`RESULT_BACKEND_ENV`). Messages and results are JSON.
@@ -91,13 +94,12 @@ class CeleryBackend:
 
 def backend_named(kind: str, processes: int = 1, broker_url: str | None = None) -> Backend:
     """The backend ``kind`` ("local" or "celery"); Celery's URLs and queue default from the environment
-    (:data:`BROKER_ENV`, :data:`RESULT_BACKEND_ENV` (default: the broker's Redis), :data:`QUEUE_ENV`)."""
+    (:data:`BROKER_ENV`, :data:`RESULT_BACKEND_ENV` (default: a Redis broker itself, else ``rpc://``),
+    :data:`QUEUE_ENV`)."""
     if kind == "local":
         return LocalBackend(processes)
     if kind == "celery":
         broker = broker_url or os.environ.get(BROKER_ENV, DEFAULT_BROKER)
-        results = os.environ.get(RESULT_BACKEND_ENV) or (broker if broker.startswith("redis") else None)
-        if results is None:
-            raise ValueError(f"a {broker.split(':')[0]} broker needs a Redis result backend: set {RESULT_BACKEND_ENV}")
+        results = os.environ.get(RESULT_BACKEND_ENV) or (broker if broker.startswith("redis") else RPC_RESULTS)
         return CeleryBackend(broker, results, os.environ.get(QUEUE_ENV, DEFAULT_QUEUE))
     raise ValueError(f"parallel backend must be one of {BACKEND_KINDS}, got {kind!r}")

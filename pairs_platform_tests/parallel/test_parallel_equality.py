@@ -63,3 +63,9 @@ def test_screening_search_and_grid_equal_on_a_process_pool(reference):
 
 def test_screening_search_and_grid_equal_on_celery_workers(reference, celery_backend):
     _check_backend(celery_backend, reference)
+
+
+def test_screening_equal_on_celery_workers_over_rabbitmq(reference, rabbitmq_backend):
+    prices, windows, schedule, _ = reference
+    fanned = build_pair_schedule(prices, windows, SELECT, backend=rabbitmq_backend, n_chunks=3)
+    pd.testing.assert_frame_equal(fanned, schedule, check_exact=True)

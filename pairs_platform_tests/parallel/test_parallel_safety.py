@@ -82,6 +82,6 @@ def test_backend_names_and_parallel_map_order(monkeypatch):
     assert isinstance(backend_named("local"), LocalBackend)
     with pytest.raises(ValueError, match="one of"):
         backend_named("spark")
-    with pytest.raises(ValueError, match="Redis result backend"):
-        backend_named("celery", broker_url="amqp://guest:guest@127.0.0.1:5672//")
+    amqp = backend_named("celery", broker_url="amqp://guest:guest@127.0.0.1:5672//")
+    assert amqp.result_backend == "rpc://"
     assert parallel_map(screen_windows, [], LocalBackend()) == []
