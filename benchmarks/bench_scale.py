@@ -37,7 +37,8 @@ from pairs_platform.parallel import CeleryBackend
 from pairs_platform.parallel.workers import start_celery_workers, stop_celery_workers
 from pairs_platform.signals.spreads import spread_panel
 
-SPACE = {"entry_z": [1.5, 2.0, 2.5, 3.0], "exit_z": [0.0, 0.25, 0.5, 0.75], "lookback": [20, 40, 60, 90]}
+SPACE = {"entry_z": [1.5, 2.0, 2.5, 3.0], "exit_z": [0.0, 0.25, 0.5, 0.75], "lookback": [20, 40, 60, 90],
+         "zscore": ["formation", "rolling"]}
 SECTOR_SIZE = 40  # synthetic instruments per sector: the "group" candidates screen within a sector
 
 
@@ -134,14 +135,14 @@ def timed_map(label: str, job, repeats: int = 2) -> float:
 def run_speedup(broker: str, n_instruments: int) -> None:
     prices, _ = planted_pairs_prices(n_walks=n_instruments // 2, n_planted=n_instruments // 2, n_obs=252 * 5, seed=3)
     windows = walk_forward_windows(prices.index, 252, 126)
-    select = functools.partial(select_formation_pairs, max_pairs=20)
+    select = functools.partial(select_formation_pairs, max_pairs=40)
     schedule = build_pair_schedule(prices, windows, select)
     candidates = grid_params(SPACE)
     shared = {"prices": prices, "schedule": schedule, "instruments": None, "costs": CostModel(), "limits": RiskLimits(),
               "capital": 1_000_000.0, "open_prices": None}
     print(f"speed-up workload: screening {len(windows)} windows x {prices.shape[1]} instruments "
           f"({len(windows)} chunks); grid {len(candidates)} parameter sets x {len(schedule)} schedule rows "
-          f"({-(-len(candidates) // 8)} chunks of 8)")
+          f"({-(-len(candidates) // 16)} chunks of 16)")
     times = {}
     for workers in (1, 2):
         backend = CeleryBackend(broker, broker, f"bench_scale_{os.getpid()}_{uuid.uuid4().hex[:6]}", timeout=1800)
@@ -151,7 +152,7 @@ def run_speedup(broker: str, n_instruments: int) -> None:
                 f"screening, {workers} worker(s)",
                 lambda: build_pair_schedule(prices, windows, select, backend=backend))
             times[("grid", workers)] = timed_map(
-                f"grid chunks, {workers} worker(s)", lambda: grid_chunks(shared, candidates, backend, chunk_size=8))
+                f"grid chunks, {workers} worker(s)", lambda: grid_chunks(shared, candidates, backend, chunk_size=16))
         finally:
             stop_celery_workers(worker)
     for kind in ("screening", "grid"):
@@ -162,7 +163,7 @@ def run_speedup(broker: str, n_instruments: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--broker", default=os.environ.get("PAIRS_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--speedup-instruments", type=int, default=120)
+    parser.add_argument("--speedup-instruments", type=int, default=300)
     parser.add_argument("--instruments", type=int, default=500)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--candidates", default="group", choices=["group", "all"])
