@@ -30,10 +30,7 @@ def build_resources() -> dict:
         "mlflow": MLflowResource(tracking_uri=_env("MLFLOW_TRACKING_URI", "")),
         "ledger": LedgerResource(url=_env("PAIRS_LEDGER_URL", "")),
         "paper_broker": PaperBrokerResource(),
-        "live_trading": LiveTradingResource(
-            enabled=os.environ.get("PAIRS_LIVE_TRADING_ENABLED", "").lower() == "true",
-            host=_env("IB_HOST", "127.0.0.1"), port=int(os.environ.get("IB_PORT", "7497")),
-            client_id=int(os.environ.get("IB_CLIENT_ID", "17")), account=_env("IB_ACCOUNT", "")),
+        "live_trading": LiveTradingResource(),  # enabled and configured by the environment only
     }
 
 

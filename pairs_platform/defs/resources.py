@@ -5,7 +5,6 @@ endpoints and secrets come from environment variables (``EnvVar``), wired in ``d
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,13 +12,11 @@ import pandas as pd
 
 from pairs_platform.data.instruments import validate_instruments
 from pairs_platform.data.sources import make_source
+from pairs_platform.paths import data_dir  # noqa: F401  (re-exported; one definition, in the core)
 
 ASSET_CLASSES = ("equity", "future", "fixed_income", "crypto")
 
 
-def data_dir() -> Path:
-    """Root of local platform state (Parquet store, ledger, MLflow): ``$PAIRS_DATA_DIR`` or ``./.data``."""
-    return Path(os.environ.get("PAIRS_DATA_DIR", ".data")).resolve()
 
 
 class PriceSourcesResource(dg.ConfigurableResource):
@@ -100,10 +97,9 @@ class LedgerResource(dg.ConfigurableResource):
     url: str = ""
 
     def resolved_url(self) -> str:
-        if self.url:
-            return self.url
-        data_dir().mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{data_dir() / 'ledger.db'}"
+        from pairs_platform.execution.ledger import default_ledger_url
+
+        return self.url or default_ledger_url()
 
     def open(self):
         from pairs_platform.execution.ledger import Ledger
@@ -126,10 +122,12 @@ class PaperBrokerResource(dg.ConfigurableResource):
 
 
 class LiveTradingResource(dg.ConfigurableResource):
-    """Interactive Brokers connection; refuses to trade unless ``enabled`` is explicitly true."""
+    """Interactive Brokers. Deliberately no config fields: live trading is enabled only by the
+    environment (``PAIRS_LIVE_TRADING_ENABLED=true`` plus the ``IB_ACCOUNT`` allowlist) and the
+    endpoint comes only from ``IB_HOST``/``IB_PORT``/``IB_CLIENT_ID`` (see
+    ``pairs_platform.execution.live_guard``), so no run config can switch it on or redirect it."""
 
-    enabled: bool = False
-    host: str = "127.0.0.1"
-    port: int = 7497
-    client_id: int = 17
-    account: str = ""
+    def broker(self, ledger, instruments):
+        from pairs_platform.execution.factory import make_broker
+
+        return make_broker("ib", ledger, instruments)

@@ -11,7 +11,7 @@ from pairs_platform.defs.partitions import partition_days, trading_day_partition
 from pairs_platform.defs.resources import LedgerResource, LiveTradingResource, PaperBrokerResource
 from pairs_platform.defs.strategy import StrategyResource
 from pairs_platform.execution import OrderManager
-from pairs_platform.execution.errors import ensure_live_enabled
+from pairs_platform.risk.engine import RiskEngine, RiskEngineConfig
 
 GROUP = "execution"
 
@@ -29,11 +29,12 @@ def session_closes(cleaned_prices: pd.DataFrame, day: pd.Timestamp) -> pd.Series
 
 
 def _execute_sessions(context, broker, ledger, strategy, instruments, cleaned_prices, target_positions):
-    manager = OrderManager(broker, ledger, instruments=instruments)
+    risk = RiskEngine(RiskEngineConfig(limits=strategy.limits(), capital=strategy.capital), instruments)
+    manager = OrderManager(broker, ledger, risk, instruments=instruments)
     rows, fills_total = [], 0
     for day in partition_days(context):  # sessions in order: fills of t-1's orders precede t's orders
         closes = session_closes(cleaned_prices, day)
-        if hasattr(broker, "on_prices"):
+        if hasattr(broker, "on_prices"):  # (session loop moves to execution/session.py)
             fills_total += len(broker.on_prices(day, closes))
         report = manager.rebalance(strategy.strategy_id, day, session_targets(target_positions, day),
                                    reference_prices=closes)
@@ -66,12 +67,8 @@ def paper_executions(context: dg.AssetExecutionContext, strategy: StrategyResour
 def live_executions(context: dg.AssetExecutionContext, strategy: StrategyResource, ledger: LedgerResource,
                     live_trading: LiveTradingResource, instruments: pd.DataFrame,
                     cleaned_prices: pd.DataFrame, target_positions: pd.DataFrame):
-    """Live orders through Interactive Brokers. Refuses to run unless live trading is explicitly
-    enabled (``PAIRS_LIVE_TRADING_ENABLED=true``)."""
-    ensure_live_enabled(live_trading.enabled)
-    from pairs_platform.execution.ib import IBBroker
-
+    """Live orders through Interactive Brokers. Refuses to run unless the environment enables live
+    trading (``PAIRS_LIVE_TRADING_ENABLED=true`` and an ``IB_ACCOUNT`` allowlist)."""
     with ledger.open() as book:
-        broker = IBBroker(instruments=instruments, host=live_trading.host, port=live_trading.port,
-                          client_id=live_trading.client_id, live_enabled=live_trading.enabled)
+        broker = live_trading.broker(book, instruments)
         return _execute_sessions(context, broker, book, strategy, instruments, cleaned_prices, target_positions)
