@@ -17,6 +17,7 @@ CLIENT_VERSION_RANGE = (157, 178)
 PLACE_ORDER, CANCEL_ORDER, REQ_OPEN_ORDERS, REQ_ACCOUNT_UPDATES, REQ_EXECUTIONS = 3, 4, 5, 6, 7
 REQ_IDS, REQ_ALL_OPEN_ORDERS, REQ_GLOBAL_CANCEL, REQ_MARKET_DATA_TYPE = 8, 16, 58, 59
 REQ_POSITIONS, START_API, REQ_COMPLETED_ORDERS, REQ_CURRENT_TIME = 61, 71, 99, 49
+REQ_ACCOUNT_UPDATES_MULTI = 76
 
 # openOrder (id 5) has ~137 fields at server version 176; the fake fills the ones ib_async needs
 # and "0" elsewhere (a layout measured against ib_async's decoder, see test_ib_gateway.py).

@@ -176,6 +176,8 @@ class FakeGateway:
             handler[msg](client, f)
         elif msg == p.REQ_ACCOUNT_UPDATES:
             client.send([54, 1, self.account])
+        elif msg == p.REQ_ACCOUNT_UPDATES_MULTI:
+            client.send([74, 1, int(f[2])])
         elif msg == p.REQ_COMPLETED_ORDERS:
             client.send([102])
         elif msg == p.REQ_MARKET_DATA_TYPE:
@@ -258,6 +260,8 @@ class FakeGateway:
         sign = 1 if order.action == "BUY" else -1
         wire, held, avg = self.positions.get(_key(order.contract), (order.contract, 0.0, 0.0))
         self.positions[_key(order.contract)] = (wire, held + sign * qty, price)
+        for other in list(self._clients):
+            other.send(p.position(self.account, wire, held + sign * qty, price))
         for target in [client] if client else [c for c in self._clients if c.client_id == order.client_id]:
             target.send(p.exec_details(-1, e))
             target.send(p.commission_report(e))
