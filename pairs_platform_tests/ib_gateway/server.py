@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import socket
 import threading
+import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -91,6 +92,7 @@ class FakeGateway:
         self.scripts: dict[str, list[Step]] = {}   # by symbol; else default_script
         self.received: list[list[str]] = []        # every client message (for assertions)
         self.market_data_type = 1
+        self.errors: list[str] = []                # exceptions inside the fake (a test bug)
         self._ids = itertools.count(1)
         self._exec_seq = itertools.count(1)
         self._clients: list[_Client] = []
@@ -159,6 +161,9 @@ class FakeGateway:
                     self._handle(client, fields)
         except (ConnectionError, OSError):
             pass
+        except Exception as exc:  # a bug in the fake: keep it visible in the test output
+            self.errors.append(repr(exc))
+            traceback.print_exc()
         finally:
             _close(client.sock)
             if client in self._clients:
