@@ -49,6 +49,11 @@ ADAPTER = "ib-adapter"
 RESUME_HINT = 'pairs-platform resume --reason "<why it is safe again>"'
 
 
+class TradingHaltedError(RuntimeError):
+    """Trading is HALTED (e.g. IB 1100, a reconciliation difference) at the moment an order would
+    go out; the order stays ``pending`` and goes out on a later run after ``resume``."""
+
+
 class IBNotAcknowledged(RuntimeError):
     """The gateway did not acknowledge an order or cancel in time (or the connection dropped);
     the ledger keeps the order as it was (``pending`` for a submit)."""
@@ -211,7 +216,7 @@ class IBBroker:
         """Place ``order`` unless the gateway already has it (by orderRef); wait for the ack."""
         ensure_live_enabled()
         coid = order.client_order_id
-        ib = self.ib
+        ib = self.ib  # connecting runs the connect hooks (reconciliation) first
         trade = find_by_order_ref(self._working(), coid)
         if trade is not None:
             return OrderAck(coid, OrderStatus.SUBMITTED, str(trade.order.orderId), "already working at IB")
@@ -219,6 +224,10 @@ class IBBroker:
             self.ledger.mark_submitted(coid, self.name, None)
             self.sync_fills()
             return OrderAck(coid, OrderStatus.FILLED, None, "already executed at IB")
+        state = self.ledger.trading_state(order.strategy_id)
+        if state.state is TradingState.HALTED:
+            raise TradingHaltedError(f"order {coid} ({order.instrument_id}) not sent: trading "
+                                     f"{state.describe()}; it stays pending")
         month = self.contract_months.get(order.instrument_id)
         spec = contract_spec(order.instrument_id, self.instruments, month, order.as_of)
         ib_order = self._lib.Order(**order_spec(order, self.instruments, self.account or "").kwargs())

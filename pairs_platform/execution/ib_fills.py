@@ -36,6 +36,7 @@ class ExecutionReport:
     price: float
     commission: float | None
     time: dt.datetime
+    broker_order_id: str | None = None
 
 
 def execution_report(ib_fill: Any, instrument_id: str) -> ExecutionReport:
@@ -45,7 +46,8 @@ def execution_report(ib_fill: Any, instrument_id: str) -> ExecutionReport:
     return ExecutionReport(
         exec_id=str(ex.execId), client_order_id=str(ex.orderRef or ""), instrument_id=instrument_id,
         side=Side.BUY if ex.side == "BOT" else Side.SELL, quantity=float(ex.shares),
-        price=float(ex.price), commission=commission, time=ex.time)
+        price=float(ex.price), commission=commission, time=ex.time,
+        broker_order_id=str(ex.orderId) if ex.orderId else None)
 
 
 class FillRecorder:
@@ -74,7 +76,8 @@ class FillRecorder:
             log.warning("IB execution %s has no commission report; recorded with commission 0",
                         report.exec_id)
         order = record.order
-        self.ledger.mark_submitted(order.client_order_id, "ib", record.broker_order_id)
+        self.ledger.mark_submitted(order.client_order_id, "ib",
+                                   record.broker_order_id or report.broker_order_id)
         reference = order.reference_price
         slippage = (0.0 if reference is None else
                     abs(report.price - reference) * report.quantity * self._multiplier(order.instrument_id))
