@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import sqlite3
+import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -79,7 +81,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -87,6 +89,20 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front
 
     return engine
+
+
+def _enable_wal(cursor, attempts: int = 100) -> None:
+    """Switch a SQLite file to WAL (persistent). Two processes opening a brand-new ledger at once
+    both try it, and SQLite answers "database is locked" at once (no busy wait): retry."""
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 + 0.01 * attempt)
 
 
 def create_ledger_engine(url: str | URL, echo: bool = False) -> Engine:
