@@ -17,7 +17,7 @@ CLIENT_VERSION_RANGE = (157, 178)
 PLACE_ORDER, CANCEL_ORDER, REQ_OPEN_ORDERS, REQ_ACCOUNT_UPDATES, REQ_EXECUTIONS = 3, 4, 5, 6, 7
 REQ_IDS, REQ_ALL_OPEN_ORDERS, REQ_GLOBAL_CANCEL, REQ_MARKET_DATA_TYPE = 8, 16, 58, 59
 REQ_POSITIONS, START_API, REQ_COMPLETED_ORDERS, REQ_CURRENT_TIME = 61, 71, 99, 49
-REQ_ACCOUNT_UPDATES_MULTI = 76
+REQ_ACCOUNT_UPDATES_MULTI, REQ_HISTORICAL_DATA = 76, 20
 
 # openOrder (id 5) has ~137 fields at server version 176; the fake fills the ones ib_async needs
 # and "0" elsewhere (a layout measured against ib_async's decoder, see test_ib_gateway.py).
@@ -107,3 +107,11 @@ def open_order(o: "object", status: str) -> list[object]:
 def position(account: str, contract: WireContract, quantity: float, avg_cost: float) -> list[object]:
     """position (id 61)."""
     return [61, 3, account, *contract.fields(), quantity, avg_cost]
+
+
+def historical_data(req_id: int, bars: list[tuple]) -> list[object]:
+    """historicalData (id 17): bars of (date 'YYYYMMDD', open, high, low, close, volume)."""
+    fields: list[object] = [17, req_id, bars[0][0] if bars else "", bars[-1][0] if bars else "", len(bars)]
+    for date, o, h, low, c, v in bars:
+        fields += [date, o, h, low, c, v, c, 1]
+    return fields

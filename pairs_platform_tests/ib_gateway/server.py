@@ -92,6 +92,8 @@ class FakeGateway:
         self.scripts: dict[str, list[Step]] = {}   # by symbol; else default_script
         self.received: list[list[str]] = []        # every client message (for assertions)
         self.market_data_type = 1
+        self.bars: dict[str, list[tuple]] = {}     # symbol -> [(YYYYMMDD, o, h, l, c, v)]
+        self.needs_permission: set[str] = set()    # symbols answered with 162 unless delayed
         self.errors: list[str] = []                # exceptions inside the fake (a test bug)
         self._ids = itertools.count(1)
         self._exec_seq = itertools.count(1)
@@ -185,6 +187,8 @@ class FakeGateway:
             client.send([74, 1, int(f[2])])
         elif msg == p.REQ_COMPLETED_ORDERS:
             client.send([102])
+        elif msg == p.REQ_HISTORICAL_DATA:
+            self._history(client, f)
         elif msg == p.REQ_MARKET_DATA_TYPE:
             self.market_data_type = int(f[2])
 
@@ -196,6 +200,14 @@ class FakeGateway:
     def _next_id(self, client: _Client, _f: list[str]) -> None:
         known = max(self.orders, default=0)
         client.send([9, 1, known + 1])
+
+    def _history(self, client: _Client, f: list[str]) -> None:
+        req_id, symbol = int(f[1]), f[3]
+        if symbol in self.needs_permission and self.market_data_type != 3:
+            client.send(p.error(req_id, 162, "Historical Market Data Service error message:No market "
+                                             f"data permissions for {symbol}"))
+            return
+        client.send(p.historical_data(req_id, self.bars.get(symbol, [])))
 
     def _open_orders(self, client: _Client, _f: list[str]) -> None:
         for order in self.orders.values():

@@ -21,7 +21,8 @@ def make_source(kind: str, **options: Any) -> PriceSource:
     - ``'combined'``: ``CombinedSource(parts=[...])``, each part a kind name or a dict
       ``{'kind': ..., **options}``; an instrument is served by the first part that has it
       (default parts: ``['bundled', 'synthetic']``: real equities plus synthetic other classes).
-    - ``'ib'``: reserved for the Interactive Brokers connector (not available yet).
+    - ``'ib'``: ``IBSource(instruments=None, bar_size='1 day')``: historical bars from a running
+      TWS / IB Gateway (``pip install -e .[ib]``; see ``pairs_platform.data.sources.ib``).
     """
     kind = str(kind).lower()
     if kind == "bundled":
@@ -35,9 +36,9 @@ def make_source(kind: str, **options: Any) -> PriceSource:
         built = [make_source(p) if isinstance(p, str) else make_source(**dict(p)) for p in parts]
         return CombinedSource(built, **options)
     if kind == "ib":
-        raise NotImplementedError("price source 'ib' (Interactive Brokers) is not implemented yet; it will "
-                                  "need `pip install pairs_platform[ib]` and a running TWS/Gateway. Use "
-                                  "'bundled', 'synthetic', 'files' or 'combined' meanwhile.")
+        from pairs_platform.data.sources.ib import IBSource  # lazy: ib_async only when asked for
+
+        return IBSource(**options)
     raise ValueError(f"unknown price source kind {kind!r}; choose one of {SOURCE_KINDS}")
 
 
