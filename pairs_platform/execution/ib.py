@@ -140,8 +140,9 @@ class IBBroker:
         ib = self.ib
         if seconds > 0:
             ib.sleep(seconds)
-        if self._resync:
+        if self._resync:  # 1101/1102: resubscribe, replay the day's executions, reconcile
             ib.reqPositions()
+            ib.reqExecutions()
             self._after_connect()
         return self.sync_fills()
 

@@ -104,8 +104,8 @@ def test_201_rejection_is_terminal(ib_broker, ib_ledger, gateway):
     o = order()
     ack, status = _send(ib_broker, ib_ledger, o)
     assert ack.status is OrderStatus.REJECTED and status is OrderStatus.REJECTED
-    assert "IB 201" in ib_ledger.get_order(o.client_order_id).reason if hasattr(
-        ib_ledger.get_order(o.client_order_id), "reason") else True
+    reason = ib_ledger.orders_frame().set_index("client_order_id").loc[o.client_order_id, "reason"]
+    assert reason.startswith("IB 201: Order rejected")
     assert ib_broker.open_orders() == []
 
 

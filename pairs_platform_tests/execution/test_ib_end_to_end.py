@@ -105,3 +105,15 @@ def test_reconciliation_fails_closed_and_names_unknown_orders(live_env, ib_ledge
     assert report.halted_scopes == ["*"]
     assert ib_ledger.trading_state(None).state is TradingState.HALTED
     broker.disconnect()
+
+
+def test_reconciliation_timer_runs_every_interval(live_env, ib_ledger):
+    broker = make_ib_broker(ib_ledger)
+    now = [0.0]
+    reconciler = Reconciler(broker, ib_ledger, interval=300.0, clock=lambda: now[0])
+    assert reconciler.maybe_run().ok          # first call runs
+    now[0] = 299.0
+    assert reconciler.maybe_run() is None     # too early
+    now[0] = 300.0
+    assert reconciler.maybe_run() is not None and len(reconciler.reports) == 2
+    broker.disconnect()
