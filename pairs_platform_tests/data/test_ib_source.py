@@ -65,3 +65,13 @@ def test_delayed_data_fallback_without_permission(live_env):
     assert len(bars) == 2 and source.market_data_type == 3 and gateway.market_data_type == 3
     assert len(gateway.messages(protocol.REQ_HISTORICAL_DATA)) == 2
     source.ib.disconnect()
+
+
+def test_futures_history_uses_the_continuous_series(live_env):
+    gateway = live_env
+    gateway.bars["CL"] = BARS
+    source = make_source("ib", instruments=INSTRUMENTS)
+    assert len(source.fetch(["FUT:CL"], "2024-01-02", "2024-01-03")) == 2
+    request = gateway.messages(protocol.REQ_HISTORICAL_DATA)[0]
+    assert (request[3], request[4], request[9]) == ("CL", "CONTFUT", "NYMEX")
+    source.ib.disconnect()

@@ -194,3 +194,12 @@ def test_untradeable_instrument_never_reaches_the_gateway(ib_broker, ib_ledger, 
     with pytest.raises(ExecutionInputError, match="not a whole number of lots of 0.0001"):
         ib_broker.submit(order("CRYPTO:BTC-USD", quantity=0.00015, order_type="limit", limit_price=1.0))
     assert gateway.messages(protocol.PLACE_ORDER) == []
+
+
+def test_crypto_goes_to_paxos_with_lot_and_tick(ib_broker, ib_ledger, gateway):
+    o = order("CRYPTO:BTC-USD", quantity=0.0015, order_type="limit", limit_price=42_000.017)
+    _send(ib_broker, ib_ledger, o)
+    placed = gateway.messages(protocol.PLACE_ORDER)[0]
+    assert (placed[3], placed[4], placed[9], placed[11]) == ("BTC", "CRYPTO", "PAXOS", "USD")
+    assert float(placed[17]) == 0.0015 and placed[18] == "LMT"
+    assert float(placed[19]) == pytest.approx(42_000.01)  # a buy rounds down to the tick
