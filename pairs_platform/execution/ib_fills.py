@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from pairs_platform.execution.broker import Fill, Side
+from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ib_contracts import instrument_row
 from pairs_platform.execution.ledger import Ledger
 
@@ -84,7 +85,11 @@ class FillRecorder:
         fill = Fill(report.exec_id, order.client_order_id, order.strategy_id, order.instrument_id,
                     report.time.date() if report.time else order.as_of, report.side,
                     report.quantity, report.price, report.commission or 0.0, slippage)
-        new = self.ledger.record_fill(fill)
+        try:
+            new = self.ledger.record_fill(fill)
+        except ExecutionInputError as exc:  # e.g. an overfill: never guess, reconciliation halts
+            log.error("IB execution %s not recorded: %s", report.exec_id, exc)
+            return False
         self._seen.add(report.exec_id)
         return new
 

@@ -117,3 +117,17 @@ def test_reconciliation_timer_runs_every_interval(live_env, ib_ledger):
     now[0] = 300.0
     assert reconciler.maybe_run() is not None and len(reconciler.reports) == 2
     broker.disconnect()
+
+
+def test_an_impossible_fill_is_not_booked_and_halts_at_reconciliation(live_env, ib_ledger):
+    gateway = live_env
+    gateway.scripts["KO"] = [("status", "Submitted"), ("fill", 15, 60.0)]  # 15 on an order of 10
+    broker, reconciler, manager = _session(ib_ledger)
+    manager.rebalance("s1", D0, pd.Series({"EQ:KO": 10.0}), PRICES)
+    broker.poll(0.2)
+    assert ib_ledger.fills_frame().empty
+    report = reconciler.run()
+    assert [(d.kind, d.instrument_id) for d in report.differences] == [
+        ("missing_order", "EQ:KO"), ("unknown_position", "EQ:KO")]  # IB filled it, the ledger did not
+    assert ib_ledger.trading_state("s1").state is TradingState.HALTED
+    broker.disconnect()
