@@ -55,6 +55,7 @@ def test_targets_become_fills_idempotent_restart_and_halt_on_mismatch(live_env, 
     assert reconciler.reports[0].ok  # reconciliation on connect
 
     again = manager.rebalance("s1", D0, TARGETS, PRICES)
+    print(f"\n== second run of the same session: {again.summary()}")
     assert again.n_sent == 0 and len(gateway.messages(protocol.PLACE_ORDER)) == 2
     assert reconciler.run().ok      # a timer cycle: still in agreement
     broker.disconnect()
@@ -64,7 +65,9 @@ def test_targets_become_fills_idempotent_restart_and_halt_on_mismatch(live_env, 
     _transcript("restart: replayed executions change nothing", ib_ledger)
     assert reconciler2.reports[-1].ok
     assert len(ib_ledger.fills_frame()) == 2 and ib_ledger.positions("s1") == TARGETS.to_dict()
-    assert manager2.rebalance("s1", D1, TARGETS, PRICES).n_sent == 0
+    next_day = manager2.rebalance("s1", D1, TARGETS, PRICES)
+    print(f"== next session after the restart, same targets: {next_day.summary()}")
+    assert next_day.n_sent == 0
 
     gateway.set_position("KO", 150.0)  # a trade the ledger never saw (planted at the gateway)
     found = reconciler2.run()
@@ -73,6 +76,7 @@ def test_targets_become_fills_idempotent_restart_and_halt_on_mismatch(live_env, 
     state = ib_ledger.trading_state("s1")
     assert state.state is TradingState.HALTED and "pairs-platform resume" in state.reason
     blocked = manager2.rebalance("s1", dt.date(2024, 1, 4), TARGETS * 2, PRICES)
+    print(f"== rebalance after the halt: {blocked.summary()}")
     assert blocked.n_sent == 0 and "halted" in (blocked.blocked_reason or "")
     assert len(gateway.messages(protocol.PLACE_ORDER)) == 2
     broker2.disconnect()
