@@ -22,7 +22,8 @@ def test_less_liquid_leg_first_and_hedge_sized_on_fills():
 
 def test_both_legs_fill_in_sequence_with_slippage(ib_broker, ib_ledger, gateway):
     gateway.prices.update({"KO": 60.10, "PEP": 169.80})
-    first, hedge = order("EQ:PEP", Side.SELL, 20, reference_price=170.0), order("EQ:KO", quantity=57, reference_price=60.0)
+    first = order("EQ:PEP", Side.SELL, 20, reference_price=170.0)
+    hedge = order("EQ:KO", quantity=57, reference_price=60.0)
     for o in (first, hedge):
         ib_ledger.record_order(o)
     legger = PairLegger(ib_broker, ib_ledger, LeggingPolicy(first_leg_timeout=2.0, poll_interval=0.05),

@@ -162,10 +162,9 @@ class IBSource:
                 raise RuntimeError(f"IB source: no bars for {instrument_id} {lo.date()}..{hi.date()}; "
                                    f"IB answered codes {sorted(codes)} (see the log)")
             return empty_bars()
-        frame = pd.DataFrame({"date": [pd.Timestamp(b.date).tz_localize(None) if getattr(pd.Timestamp(b.date), "tz", None)
-                                       else pd.Timestamp(b.date) for b in bars],
-                              "open": [b.open for b in bars], "high": [b.high for b in bars],
-                              "low": [b.low for b in bars], "close": [b.close for b in bars],
-                              "volume": [b.volume for b in bars]})
+        from pairs_platform.execution.ib import import_ib_library
+
+        frame = import_ib_library().util.df(bars)[["date", "open", "high", "low", "close", "volume"]]
+        frame["date"] = pd.to_datetime(frame["date"], utc=True).dt.tz_localize(None)  # intraday: UTC
         frame["instrument_id"] = instrument_id
         return frame
