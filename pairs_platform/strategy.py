@@ -21,7 +21,6 @@ from typing import Literal
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.identifiers import validate_strategy_id
-from pairs_platform.ml.gate import PromotionPolicy
 from pairs_platform.pairs.selection import PairFilters
 from pairs_platform.risk.limits import RiskLimits
 from pairs_platform.settings import setting
@@ -83,7 +82,8 @@ class StrategyConfig:
         0.005, "Promotion gate: a challenger of another specification must beat the champion's mean "
                "purged-CV fold AUC by at least this to become champion.")
     promotion_placebos: int = setting(
-        20, "Promotion gate: label-permutation placebo models the challenger must beat (>= 20).")
+        20, "Promotion gate: label-permutation placebo models the challenger must beat (>= 20; "
+            "ml.gate.PromotionPolicy checks it).")
     regime_method: Literal["volatility", "gmm", "hmm"] = setting(
         "volatility", "Market regime model, refit causally at every retrain cutoff: volatility "
                       "quantiles, Gaussian mixture, or hidden Markov model.")
@@ -99,7 +99,6 @@ class StrategyConfig:
             if item.name.startswith("search_"):
                 object.__setattr__(self, item.name, tuple(float(v) for v in getattr(self, item.name)))
         self.params()  # the engine's own checks (exit_z < entry_z < stop_z, ...)
-        self.promotion_policy()  # the gate's own checks (enough placebos for its alpha)
 
     def params(self) -> StrategyParams:
         """The engine's trading rules and sizing (fields of the same name, engine defaults elsewhere)."""
@@ -118,10 +117,6 @@ class StrategyConfig:
     def filters(self) -> PairFilters:
         """Half-life filters of pair selection."""
         return PairFilters(min_half_life=self.min_half_life_days, max_half_life=self.max_half_life_days)
-
-    def promotion_policy(self) -> PromotionPolicy:
-        """The promotion gate's policy (margin and placebo count from here, the rest its defaults)."""
-        return PromotionPolicy(auc_margin=self.promotion_auc_margin, n_placebo=self.promotion_placebos)
 
     def search_space(self) -> dict[str, list[float]]:
         """The parameter grid of the walk-forward search (see ``backtest.optimize``)."""

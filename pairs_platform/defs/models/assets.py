@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest.optimize import grid_search
-from pairs_platform.defs.models.live import strategy_labels
+from pairs_platform.defs.models.live import promotion_policy, strategy_labels
 from pairs_platform.defs.shared.metadata import HEADLINE, segments_table
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
@@ -51,7 +51,7 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
         newest = trained[-1].model
         registry, gate = _gate(context, mlflow, newest, GateData(ml_features, labels["label"],
                                                                  labels["label_end"], newest.cutoff),
-                               config.promotion_policy())
+                               promotion_policy(config))
     context.log.info(f"{len(trained)} of {len(segments)} walk-forward segments have a model")
     return dg.Output({"segments": segments, "registry": registry}, metadata={
         "segments": len(segments), "segments_with_model": len(trained),

@@ -6,6 +6,7 @@ import pandas as pd
 
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.ml import panel_labels
+from pairs_platform.ml.gate import PromotionPolicy
 from pairs_platform.ml.live_model import model_in_use
 from pairs_platform.ml.training import TrainedFilter
 from pairs_platform.ml.walkforward import FilterSegment
@@ -43,3 +44,8 @@ def filter_in_use(mlflow: MLflowResource, segments: list[FilterSegment]) -> tupl
     if champion is not None:
         return model, f"champion v{champion.version}"
     return model, "newest walk-forward model" if model is not None else "no model"
+
+
+def promotion_policy(config: StrategyConfig) -> PromotionPolicy:
+    """The promotion gate's policy: margin and placebo count from the strategy, the rest its defaults."""
+    return PromotionPolicy(auc_margin=config.promotion_auc_margin, n_placebo=config.promotion_placebos)
