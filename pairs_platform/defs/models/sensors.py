@@ -28,7 +28,8 @@ def _cursor(instance: dg.DagsterInstance) -> str | None:
            description="Launches retrain_models when >= 3 features of the model in use drifted or its live hit "
                        "rate decayed (ml/drift.py should_retrain), and sends a model-drift alert.")
 def retrain_on_model_drift(context: dg.SensorEvaluationContext, strategy: StrategyResource,
-                           mlflow: MLflowResource, ledger: LedgerResource, io_manager: dg.ResourceParam[PartitionedParquetIOManager]):
+                           mlflow: MLflowResource, ledger: LedgerResource,
+                           io_manager: dg.ResourceParam[PartitionedParquetIOManager]):
     """Evaluates drift and decay once per new (features, signals) pair of materializations."""
     cursor = _cursor(context.instance)
     if cursor is None:
