@@ -25,7 +25,7 @@ def test_signal_model_registers_a_challenger_and_records_the_gate(pipeline):
     client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     registered = client.get_registered_model("pairs_entry_filter")
     expected_alias = "champion" if meta["gate_promoted"] else "challenger"
-    assert registered.aliases.get(expected_alias) == version, (registered.aliases, meta["gate_reason"])
+    assert str(registered.aliases.get(expected_alias)) == version, (registered.aliases, meta["gate_reason"])
     if not meta["gate_reason"].startswith("gate not evaluated"):
         tags = client.get_model_version("pairs_entry_filter", version).tags
         assert tags["gate_decision"] == ("promoted" if meta["gate_promoted"] else "rejected")
@@ -37,7 +37,7 @@ def test_signals_record_the_champion_version_they_used(pipeline):
     meta = _latest(instance, "signals")
     client = MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     champion = client.get_registered_model("pairs_entry_filter").aliases.get("champion")
-    assert meta["champion_version"] == (champion or "none")
+    assert meta["champion_version"] == ("none" if champion is None else str(champion))
 
 
 def test_drift_and_decay_checks_run_with_the_pipeline(pipeline):
