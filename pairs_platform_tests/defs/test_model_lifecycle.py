@@ -72,3 +72,40 @@ def test_regimes_are_refit_at_each_retrain_cutoff_by_the_configured_method(metho
     assert set(labels.iloc[300:].unique()) <= {0, 1, 2} and labels.iloc[300:].nunique() >= 2
     truncated = regimes(strategy=strategy, price_panel=prices.iloc[:450], pair_universe=universe).value
     pd.testing.assert_series_equal(truncated, labels.iloc[:450])  # causal: later prices change nothing
+
+
+def test_signals_follow_the_champion_after_its_cutoff(pipeline):
+    """An older model made champion scores every session from its own cutoff; history before it
+    keeps the walk-forward verdicts, and the sessions the newer segments scored change."""
+    from pairs_platform.defs.shared.resources import MLflowResource
+    from pairs_platform.defs.trading.assets import signals
+    from pairs_platform.store import AssetStore
+    from pairs_platform.tracking.lifecycle import RegistryTarget, promote, register_challenger
+
+    _, _, root, _ = pipeline
+    store = AssetStore(root / "assets")
+    model = store.load(["signal_model"])
+    trained = [s.model for s in model["segments"] if s.model is not None]
+    assert len(trained) >= 2, "the short pipeline should train at least two walk-forward models"
+    older, newest = trained[-2], trained[-1]
+    uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"
+    target = RegistryTarget(uri, "pairs_entry_filter")
+    features = store.load(["ml_features"])
+    info = register_challenger(older, target, "pairs_platform", features.head(5))
+    promote(target, int(info["version"]), "test: signals follow the champion")
+    try:
+        out = signals(strategy=StrategyResource(formation_days=120, trading_days=40, ml_retrain_days=60,
+                                                ml_min_training_samples=20),
+                      mlflow=MLflowResource(tracking_uri=uri), spreads=store.load(["spreads"]),
+                      ml_features=features, signal_model=model, regimes=store.load(["regimes"]))
+    finally:
+        MlflowClient(tracking_uri=uri).delete_registered_model_alias("pairs_entry_filter", "champion")
+    assert out.metadata["champion_version"].value == str(info["version"])
+    table, before = out.value.set_index(["date", "pair_id"]), store.load(["signals"]).set_index(["date", "pair_id"])
+    dates = table.index.get_level_values("date")
+    late = (dates >= newest.cutoff) & table.index.isin(features.index)
+    expected = older.predict_proba(features.reindex(table.index[late])).to_numpy()
+    np.testing.assert_allclose(table.loc[late, "ml_proba"].to_numpy(), expected)
+    assert not np.allclose(table.loc[late, "ml_proba"], before.loc[late, "ml_proba"], equal_nan=True)
+    early = dates < older.cutoff
+    pd.testing.assert_series_equal(table.loc[early, "ml_proba"], before.loc[early, "ml_proba"])
