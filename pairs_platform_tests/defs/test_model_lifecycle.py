@@ -91,6 +91,8 @@ def test_signals_follow_the_champion_after_its_cutoff(pipeline):
     uri = f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"
     target = RegistryTarget(uri, "pairs_entry_filter")
     features = store.load(["ml_features"])
+    client = MlflowClient(tracking_uri=uri)
+    aliases = dict(client.get_registered_model("pairs_entry_filter").aliases)  # restored for the other tests
     info = register_challenger(older, target, "pairs_platform", features.head(5))
     promote(target, int(info["version"]), "test: signals follow the champion")
     try:
@@ -99,7 +101,11 @@ def test_signals_follow_the_champion_after_its_cutoff(pipeline):
                       mlflow=MLflowResource(tracking_uri=uri), spreads=store.load(["spreads"]),
                       ml_features=features, signal_model=model, regimes=store.load(["regimes"]))
     finally:
-        MlflowClient(tracking_uri=uri).delete_registered_model_alias("pairs_entry_filter", "champion")
+        for alias in ("champion", "challenger"):
+            if alias in aliases:
+                client.set_registered_model_alias("pairs_entry_filter", alias, str(aliases[alias]))
+            else:
+                client.delete_registered_model_alias("pairs_entry_filter", alias)
     assert out.metadata["champion_version"].value == str(info["version"])
     table, before = out.value.set_index(["date", "pair_id"]), store.load(["signals"]).set_index(["date", "pair_id"])
     dates = table.index.get_level_values("date")
