@@ -78,6 +78,15 @@ class StrategyConfig:
     search_exit_z: tuple[float, ...] = setting((0.0, 0.5), "Parameter search grid of exit_z.")
     search_stop_z: tuple[float, ...] = setting((3.5, 4.5), "Parameter search grid of stop_z.")
     search_pair_capital: tuple[float, ...] = setting((0.1, 0.2), "Parameter search grid of pair_capital.")
+    promotion_auc_margin: float = setting(
+        0.005, "Promotion gate: a challenger of another specification must beat the champion's mean "
+               "purged-CV fold AUC by at least this to become champion.")
+    promotion_placebos: int = setting(
+        20, "Promotion gate: label-permutation placebo models the challenger must beat (>= 20; "
+            "ml.gate.PromotionPolicy checks it).")
+    regime_method: Literal["volatility", "gmm", "hmm"] = setting(
+        "volatility", "Market regime model, refit causally at every retrain cutoff: volatility "
+                      "quantiles, Gaussian mixture, or hidden Markov model.")
 
     def __post_init__(self) -> None:
         validate_strategy_id(self.strategy_id, "StrategyConfig.strategy_id")

@@ -102,7 +102,8 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
     from mlflow import MlflowClient
 
     client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
-    assert str(client.get_model_version_by_alias("pairs_entry_filter", "champion").version) == version
+    alias = "champion" if meta["gate_promoted"].value else "challenger"  # issue 11: only the gate promotes
+    assert str(client.get_model_version_by_alias("pairs_entry_filter", alias).version) == version
     model = AssetStore(root / "assets").load(["signal_model"])
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff

@@ -4,16 +4,33 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest.optimize import grid_search
+from pairs_platform.defs.models.live import promotion_policy, strategy_labels
 from pairs_platform.defs.shared.metadata import HEADLINE, segments_table
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
-from pairs_platform.ml import panel_labels
-from pairs_platform.ml.walkforward import retrain_cutoffs, train_walk_forward
+from pairs_platform.ml.gate import GateData
+from pairs_platform.ml.training import TrainedFilter
+from pairs_platform.ml.walkforward import schedule_retrain_cutoffs, train_walk_forward
 from pairs_platform.signals.spreads import SpreadPanel
-from pairs_platform.tracking.models import log_filter_to_mlflow
+from pairs_platform.tracking.lifecycle import register_challenger, run_promotion_gate
 from pairs_platform.tracking.search import log_search_to_mlflow
 
 GROUP = "models"
+
+
+def _gate(context: dg.AssetExecutionContext, mlflow: MLflowResource, newest: TrainedFilter,
+          data: GateData, policy) -> tuple[dict, dict]:
+    """Registers ``newest`` as challenger and runs the promotion gate: (registry info, gate metadata)."""
+    store = mlflow.store()
+    registry = register_challenger(newest, mlflow.target(), store.experiment, input_example=data.features.head(5))
+    try:
+        gate = run_promotion_gate(mlflow.target(), data, policy).to_metadata()
+    except ValueError as error:  # e.g. no purged-CV fold with both classes on a short history
+        context.log.warning(f"promotion gate not evaluated: {error}")
+        gate = {"promoted": False, "reason": f"gate not evaluated: {error}",
+                "challenger_version": int(registry["version"])}
+    context.log.info(f"challenger v{registry['version']}: {gate['reason']}")
+    return registry, gate
 
 
 @dg.asset(group_name=GROUP, kinds={"sklearn", "mlflow"})
@@ -21,26 +38,27 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
                  price_panel: pd.DataFrame, pair_universe: pd.DataFrame, spreads: SpreadPanel,
                  ml_features: pd.DataFrame) -> dg.Output:
     """Entry filter models, retrained every ``ml_retrain_days`` sessions on labels resolved before each
-    cutoff; the newest is logged, registered and aliased 'champion' in MLflow (the live model)."""
+    cutoff; the newest is registered in MLflow under the alias 'challenger' and becomes 'champion'
+    only if the promotion gate passes (same purged-CV folds as the champion, placebo, margin)."""
     config = strategy.config()
-    labels = panel_labels(spreads, entry=config.entry_z, exit=config.exit_z, stop=config.stop_z,
-                          horizon=config.label_horizon_days)
-    first_trade = pd.Timestamp(pair_universe["trade_start"].min())
-    cutoffs = retrain_cutoffs(first_trade, price_panel.index[-1], config.ml_retrain_days, price_panel.index)
+    labels = strategy_labels(config, spreads)
+    cutoffs = schedule_retrain_cutoffs(pair_universe, price_panel.index, config.ml_retrain_days)
     segments = train_walk_forward(ml_features, labels, cutoffs, model=config.ml_model,
                                   min_samples=config.ml_min_training_samples, threshold=config.ml_threshold)
     trained = [s for s in segments if s.model is not None]
-    registry: dict = {}
+    registry, gate = {}, {"promoted": False, "reason": "no segment has a model: nothing to register"}
     if trained:
-        store = mlflow.store()
-        registry = log_filter_to_mlflow(trained[-1].model, store.uri, store.experiment, mlflow.registered_model,
-                                        input_example=ml_features.head(5))
+        newest = trained[-1].model
+        registry, gate = _gate(context, mlflow, newest, GateData(ml_features, labels["label"],
+                                                                 labels["label_end"], newest.cutoff),
+                               promotion_policy(config))
     context.log.info(f"{len(trained)} of {len(segments)} walk-forward segments have a model")
     return dg.Output({"segments": segments, "registry": registry}, metadata={
         "segments": len(segments), "segments_with_model": len(trained),
         "candidates_labelled": int(labels["label"].notna().sum()),
         "mlflow_run_id": registry.get("run_id", ""), "model_version": str(registry.get("version", "")),
         "registered_model_uri": registry.get("registered_model_uri", ""),
+        **{f"gate_{k}": ("" if v is None else v) for k, v in gate.items()},
         "walk_forward": dg.MetadataValue.md(segments_table(segments).to_markdown(index=False)),
     })
 

@@ -7,7 +7,8 @@ import pandas as pd
 from pairs_platform.defs.shared.metadata import frame_metadata
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
-from pairs_platform.ml.regimes import detect_regimes
+from pairs_platform.ml.regime_models import RegimeModelConfig, causal_regimes
+from pairs_platform.ml.walkforward import schedule_retrain_cutoffs
 from pairs_platform.pairs import select_pairs
 from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.strategy import StrategyConfig
@@ -62,13 +63,17 @@ def spreads(strategy: StrategyResource, price_panel: pd.DataFrame,
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
-def regimes(strategy: StrategyResource, price_panel: pd.DataFrame) -> dg.Output[pd.Series]:
-    """Market volatility regime per day (0 calm, 1 normal, 2 turbulent, -1 unknown); thresholds are
-    fit on the first formation window only, then applied forward (no look-ahead)."""
-    fit_end = price_panel.index[min(strategy.formation_days, len(price_panel)) - 1]
-    labels = detect_regimes(price_panel, fit_end=fit_end)
+def regimes(strategy: StrategyResource, price_panel: pd.DataFrame,
+            pair_universe: pd.DataFrame) -> dg.Output[pd.Series]:
+    """Market regime per day (0 calm, 1 normal, 2 turbulent, -1 unknown) by ``regime_method``
+    (volatility quantiles, Gaussian mixture or HMM), refit at every retrain cutoff on the days
+    before it and applied until the next (no look-ahead); unknown before the first cutoff."""
+    config = strategy.config()
+    cutoffs = schedule_retrain_cutoffs(pair_universe, price_panel.index, config.ml_retrain_days)
+    labels = causal_regimes(price_panel, cutoffs, RegimeModelConfig(method=config.regime_method))
     counts = labels.value_counts().sort_index()
-    return dg.Output(labels, metadata={"fit_end": str(fit_end.date()),
+    return dg.Output(labels, metadata={"method": config.regime_method, "refits": len(cutoffs),
+                                       "first_cutoff": str(cutoffs[0].date()) if cutoffs else "",
                                        **{f"days_regime_{int(k)}": int(v) for k, v in counts.items()}})
 
 

@@ -3,10 +3,12 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest import BacktestResult, run_backtest
+from pairs_platform.defs.models.live import current_champion, version_label
 from pairs_platform.defs.shared.metadata import HEADLINE, frame_metadata, png_markdown
 from pairs_platform.defs.shared.resources import MLflowResource, data_dir
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
+from pairs_platform.ml.live_model import champion_segments
 from pairs_platform.ml.walkforward import predict_walk_forward
 from pairs_platform.reporting.plots import drawdown_png, monthly_heatmap_png
 from pairs_platform.reporting.tearsheet import equity_curve_png, write_tearsheet
@@ -17,16 +19,21 @@ from pairs_platform.tracking.backtest import log_backtest_run
 GROUP = "trading"
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas"})
-def signals(strategy: StrategyResource, spreads: SpreadPanel, ml_features: pd.DataFrame,
+@dg.asset(group_name=GROUP, kinds={"pandas", "mlflow"})
+def signals(strategy: StrategyResource, mlflow: MLflowResource, spreads: SpreadPanel, ml_features: pd.DataFrame,
             signal_model: dict, regimes: pd.Series) -> dg.Output[pd.DataFrame]:
-    """Per day and pair in its trading window: z-score, entry zone (z-score rule), the walk-forward
-    ML model's P(reversion) and verdict, the regime verdict, and whether an entry is allowed."""
+    """Per day and pair in its trading window: z-score, entry zone (z-score rule), the ML filter's
+    P(reversion) and verdict, the regime verdict, and whether an entry is allowed. The ML verdicts
+    are the walk-forward models' up to the registry champion's cutoff and the champion's
+    (``models:/<name>@champion``) from then on; with no champion yet, the walk-forward models'."""
     config = strategy.config()
     rules = EntryRules(entry_z=config.entry_z, stop_z=config.stop_z, use_ml_filter=config.use_ml_filter)
-    table = entry_signals(spreads, predict_walk_forward(signal_model["segments"], ml_features),
-                          regime_allows_entry(regimes), rules)
-    return dg.Output(table, metadata={**frame_metadata(table), **entry_counts(table)})
+    champion = current_champion(mlflow)
+    segments = champion_segments(signal_model["segments"], None if champion is None else champion.filter)
+    table = entry_signals(spreads, predict_walk_forward(segments, ml_features), regime_allows_entry(regimes), rules)
+    return dg.Output(table, metadata={
+        **frame_metadata(table), **entry_counts(table), "champion_version": version_label(champion),
+        "champion_cutoff": "" if champion is None else str(pd.Timestamp(champion.filter.cutoff).date())})
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
