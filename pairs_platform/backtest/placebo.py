@@ -116,8 +116,14 @@ def ablation(spec: BacktestSpec, filt: FilterInputs) -> pd.DataFrame:
     dates = pd.DatetimeIndex(spec.prices.index)
     ml = ml_mask(_ml_verdict(filt, filt.labels), dates, filt.pair_ids)
     regime = regime_mask(filt.regime_ok, dates, len(filt.pair_ids))
-    table = _run(spec, [None, regime, ml, ml & regime])
-    table.index = pd.Index(VARIANTS, name="filter")
+    return ablation_of_masks(spec, dict(zip(VARIANTS, [None, regime, ml, ml & regime])))
+
+
+def ablation_of_masks(spec: BacktestSpec, masks: dict) -> pd.DataFrame:
+    """Variant x (sharpe, cagr, trade_count) of the same strategy, one run per ``{variant: entry mask}``
+    (None: no filter), e.g. the masks of ``signals.entries.filter_variants``."""
+    table = _run(spec, list(masks.values()))
+    table.index = pd.Index(list(masks), name="filter")
     return table
 
 
