@@ -4,14 +4,16 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest.optimize import grid_search
+from pairs_platform.backtest.search_deflation import deflate_search, trial_returns
 from pairs_platform.defs.shared.metadata import HEADLINE, segments_table
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import panel_labels
 from pairs_platform.ml.walkforward import retrain_cutoffs, train_walk_forward
+from pairs_platform.reporting.integrity import deflation_line
 from pairs_platform.signals.spreads import SpreadPanel
 from pairs_platform.tracking.models import log_filter_to_mlflow
-from pairs_platform.tracking.search import log_search_to_mlflow
+from pairs_platform.tracking.search import DEFLATION_METRICS, log_search_to_mlflow
 
 GROUP = "models"
 
@@ -49,16 +51,19 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
 def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_panel: pd.DataFrame,
                      pair_universe: pd.DataFrame, instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Walk-forward grid search of entry, exit, stop and sizing: the parameters chosen on each trading
-    window are scored on the next, and only that chained out-of-sample result is the headline. Each
-    trial is an MLflow child run; the trials table is the value."""
+    window are scored on the next, and only that chained out-of-sample result is the headline,
+    beside its deflated Sharpe ratio (DSR, the number of trials accounted for) and the probability
+    of backtest overfitting (PBO). Each trial is an MLflow child run; the trials table is the value."""
     config = strategy.config()
-    result = grid_search(price_panel, pair_universe, config.search_space(), base=config.params(),
-                         instruments=instruments, costs=config.costs(), limits=config.limits(),
-                         capital=config.capital)
+    run_options = dict(instruments=instruments, costs=config.costs(), limits=config.limits(), capital=config.capital)
+    result = grid_search(price_panel, pair_universe, config.search_space(), base=config.params(), **run_options)
+    deflation = deflate_search(result, trial_returns(price_panel, pair_universe, result.candidates, **run_options))
     store = mlflow.store()
-    parent = log_search_to_mlflow(result, store.experiment, store.uri)
+    parent = log_search_to_mlflow(result, store.experiment, store.uri, deflation=deflation)
     headline = {f"oos_{k}": float(result.headline[k]) for k in HEADLINE if k in result.headline}
     return dg.Output(result.trials, metadata={
-        **headline, "trials": len(result.trials), "mlflow_parent_run_id": parent,
+        **headline, **{k: dg.MetadataValue.float(float(deflation[k])) for k in DEFLATION_METRICS if k in deflation},
+        "integrity": deflation_line(deflation), "deflation_notes": deflation["notes"] or "none",
+        "trials": len(result.trials), "mlflow_parent_run_id": parent,
         "oos_selections": dg.MetadataValue.md(result.selections.to_markdown(index=False)),
     })
