@@ -72,6 +72,15 @@ def placebo_line(result) -> str:
             f"{len(result.placebo_sharpes)} runs: {verdict}")
 
 
+def placebo_table(results: list) -> pd.DataFrame:
+    """One row per filter placebo: Sharpe of the filter and of no filter, percentile, p-value, runs,
+    first seed and the verdict ('may be on' at p < 0.05, else 'keep off')."""
+    return pd.DataFrame([{"filter": r.name, "sharpe": r.real_sharpe, "unfiltered_sharpe": r.unfiltered_sharpe,
+                          "percentile": r.percentile, "p_value": r.p_value, "runs": len(r.placebo_sharpes),
+                          "seed": int(r.seeds[0]) if r.seeds else -1,
+                          "verdict": "may be on" if r.p_value < 0.05 else "keep off"} for r in results]).set_index("filter")
+
+
 def deflation_line(figures: dict) -> str:
     """OOS Sharpe with its SE, the DSR and the PBO of a parameter search."""
     def fmt(key, spec):
