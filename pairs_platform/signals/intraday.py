@@ -124,7 +124,15 @@ def entry_window(clock: BarClock, config: IntradaySignalConfig) -> np.ndarray:
     return (clock.minutes_from_open > config.no_entry_open_min) & (clock.minutes_to_close > config.no_entry_close_min)
 
 
-def half_life_bars(spreads: np.ndarray) -> np.ndarray:
-    """(K,) AR(1) half-life in bars of each column of bar spreads (see ``spread_stats.half_life``)."""
-    finite = np.isfinite(spreads).all(axis=1)
-    return half_life(spreads[finite])
+def half_life_bars(spreads: np.ndarray, clock: BarClock) -> np.ndarray:
+    """(K,) AR(1) half-life in bars of bar spreads, each session demeaned (the day-to-day level moves
+    of the spread are not intraday reversion); fit on the bars given (a formation span), finite rows.
+
+    Demeaning within short sessions biases the AR(1) coefficient down (Nickell bias): on the
+    synthetic market's 78-bar sessions planted half-lives of 20 and 40 bars read about 5 bars.
+    """
+    sums = np.zeros((len(clock.sessions), spreads.shape[1]))
+    np.add.at(sums, clock.session_code, spreads)
+    counts = np.bincount(clock.session_code, minlength=len(clock.sessions))[:, None]
+    demeaned = spreads - (sums / counts)[clock.session_code]
+    return half_life(demeaned[np.isfinite(demeaned).all(axis=1)])
