@@ -29,6 +29,8 @@ setup(
         "mlflow==3.17.2",
         "sqlalchemy>=2.0",
         "psycopg2-binary>=2.9",
+        # SQLAlchemy 2.1 maps plain postgresql:// URLs to psycopg 3
+        "psycopg[binary]>=3.2",
         "pyarrow>=15",
         "matplotlib>=3.8",
         "tabulate>=0.9",
@@ -42,6 +44,7 @@ setup(
         "jinja2>=3.1",
         "prometheus_client>=0.20",
     ],
+    entry_points={"console_scripts": ["pairs-platform = pairs_platform.cli:main"]},
     extras_require={
         "dev": ["pytest>=8", "hypothesis>=6", "pytest-timeout>=2", "schemathesis>=4", "aiosmtpd>=1.4", "httpx>=0.27"],
         # ib_async is the maintained fork; never install ib_insync beside it.

@@ -25,7 +25,7 @@ from pairs_platform.api.readmodel import (
     REFUSAL_COLUMNS, EquityCurve, StateChangeRequest, TradingState, TradingStateName, UnsupportedStateChange,
 )
 from pairs_platform.execution.ledger import Ledger
-from pairs_platform.ml.registry import DEFAULT_ALIAS
+from pairs_platform.tracking.models import DEFAULT_ALIAS
 
 _SESSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
 _ACTOR_REASON = re.compile(r"^\[(?P<actor>[^\]]+)\] (?P<reason>.*)$", re.S)

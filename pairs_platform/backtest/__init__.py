@@ -1,10 +1,10 @@
-"""Backtesting: walk-forward windows and pair schedule, the compiled engine, metrics, optimization.
+"""Backtesting: the compiled engine, metrics, optimization (windows and the pair schedule: pairs.schedule).
 
 Public API::
 
     from pairs_platform.backtest import (run_backtest, run_grid, performance_summary, StrategyParams,
                                          CostModel, BacktestResult)
-    from pairs_platform.backtest.walkforward import walk_forward_windows, build_pair_schedule
+    from pairs_platform.pairs.schedule import walk_forward_windows, build_pair_schedule
     from pairs_platform.risk import RiskLimits
 """
 from pairs_platform.backtest.engine import GridRun, run_backtest, run_grid

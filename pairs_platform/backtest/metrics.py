@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+
 SUMMARY_KEYS = ("cagr", "annual_volatility", "sharpe", "sortino", "calmar", "max_drawdown",
                 "max_drawdown_duration", "var_95", "hit_rate", "profit_factor", "avg_holding_days",
                 "turnover", "trade_count", "total_return", "periods")
@@ -45,7 +47,7 @@ def _trade_stats(trades: pd.DataFrame | None, equity, years: float) -> dict:
     return out
 
 
-def performance_summary(returns: pd.Series | np.ndarray, periods_per_year: int = 252,
+def performance_summary(returns: pd.Series | np.ndarray, periods_per_year: int = TRADING_DAYS_PER_YEAR,
                         trades: pd.DataFrame | None = None, equity: pd.Series | None = None) -> dict:
     """Summary statistics of a periodic simple-return series (risk-free rate 0).
 

@@ -21,7 +21,6 @@ from pairs_platform.backtest.metrics import performance_summary
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.backtest.results import BacktestResult
 from pairs_platform.backtest.stitch import stitch_results
-from pairs_platform.backtest.tracking import log_search_to_mlflow  # noqa: F401  (re-exported)
 from pairs_platform.risk.limits import RiskLimits
 
 METRICS = ("sharpe", "sortino", "calmar", "cagr", "total_return")

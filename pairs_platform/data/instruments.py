@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from pairs_platform.data.errors import DataQualityError
+from pairs_platform import identifiers
+from pairs_platform.identifiers import ASSET_CLASSES, ID_PREFIX
 
-ASSET_CLASSES: tuple[str, ...] = ("equity", "future", "fixed_income", "crypto")
-ID_PREFIX: dict[str, str] = {"EQ": "equity", "FUT": "future", "FI": "fixed_income", "CRYPTO": "crypto"}
 MONTH_CODES = "FGHJKMNQUVXZ"
 EXPIRY_RULES = ("third_friday", "prior_month_20th")
 
@@ -90,12 +90,16 @@ class RollRule:
 
 
 def asset_class_of(instrument_id: str) -> str:
-    """Asset class from the id prefix (``EQ:`` equity, ``FUT:`` future, ``FI:`` fixed_income, ``CRYPTO:``)."""
-    prefix = str(instrument_id).split(":", 1)[0]
-    if ":" not in str(instrument_id) or prefix not in ID_PREFIX:
+    """Asset class from the id prefix (``EQ:`` equity, ``FUT:`` future, ``FI:`` fixed_income, ``CRYPTO:``).
+
+    The grammar is the one of :mod:`pairs_platform.identifiers`; a malformed id raises
+    :class:`DataQualityError` naming it and the fix.
+    """
+    try:
+        return identifiers.asset_class_of(instrument_id)
+    except identifiers.InvalidIdentifier as error:
         raise DataQualityError(str(instrument_id), None, "instrument_id", "id is not CLASS:SYMBOL",
-                               f"use one of the prefixes {sorted(ID_PREFIX)}, e.g. 'EQ:KO', 'FUT:CL'")
-    return ID_PREFIX[prefix]
+                               f"use one of the prefixes {sorted(ID_PREFIX)}, e.g. 'EQ:KO', 'FUT:CL' ({error})") from None
 
 
 def _row(cls_prefix, symbol, asset_class, *, currency="USD", exchange, calendar="NYSE", multiplier=1.0,

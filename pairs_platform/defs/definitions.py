@@ -1,20 +1,37 @@
-"""The one ``Definitions`` object of pairs_platform: assets, checks, jobs, schedules, sensors, resources.
+"""The one ``Definitions`` object of pairs_platform: every domain folder's defs, plus the resources.
+
+Each domain is a sub-package of ``pairs_platform.defs`` (``market_data``, ``research``, ``models``,
+``trading``, ``execution``) holding its ``assets``, ``checks``, ``jobs``, ``schedules`` and ``sensors``
+modules; :func:`domain_packages` finds them and ``dg.load_definitions_from_package_module`` loads whatever Dagster
+objects they define, so a new asset, job, schedule or sensor needs no edit here. ``shared`` (resources,
+strategy resource, partitions, metadata helpers) and ``io_manager`` are shared pieces, not a domain.
 
 Defaults run the embedded demo (local Parquet store, SQLite ledger, SQLite MLflow store). Production
 endpoints come from the environment: ``MLFLOW_TRACKING_URI``, ``PAIRS_LEDGER_URL``,
 ``PAIRS_LIVE_TRADING_ENABLED`` and the ``IB_*`` connection settings.
 """
+import importlib
 import os
+import pkgutil
+from types import ModuleType
 
 import dagster as dg
 
-from pairs_platform.defs import automation
-from pairs_platform.defs.assets import execution, market_data, models, research, trading
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
-from pairs_platform.defs.resources import (
-    LedgerResource, LiveTradingResource, MLflowResource, PaperBrokerResource, PriceSourcesResource, data_dir,
+from pairs_platform.defs.shared.resources import (
+    LedgerResource, LiveTradingResource, MLflowResource, PriceSourcesResource, data_dir,
 )
-from pairs_platform.defs.strategy import StrategyResource
+from pairs_platform.defs.shared.strategy import StrategyResource
+
+SHARED_PACKAGES = ("shared",)
+
+
+def domain_packages() -> list[ModuleType]:
+    """Every domain sub-package of ``pairs_platform.defs`` (all sub-packages but the shared ones), by name."""
+    import pairs_platform.defs as root
+
+    names = sorted(m.name for m in pkgutil.iter_modules(root.__path__) if m.ispkg and m.name not in SHARED_PACKAGES)
+    return [importlib.import_module(f"{root.__name__}.{name}") for name in names]
 
 
 def _env(name: str, default: str) -> str | dg.EnvVar:
@@ -23,29 +40,22 @@ def _env(name: str, default: str) -> str | dg.EnvVar:
 
 
 def build_resources() -> dict:
+    """The resources of the platform, configured from the environment (see the module docstring)."""
     return {
         "io_manager": PartitionedParquetIOManager(base_dir=_env("PAIRS_ASSET_STORE", str(data_dir() / "assets"))),
         "price_sources": PriceSourcesResource(),
         "strategy": StrategyResource(),
         "mlflow": MLflowResource(tracking_uri=_env("MLFLOW_TRACKING_URI", "")),
         "ledger": LedgerResource(url=_env("PAIRS_LEDGER_URL", "")),
-        "paper_broker": PaperBrokerResource(),
-        "live_trading": LiveTradingResource(
-            enabled=os.environ.get("PAIRS_LIVE_TRADING_ENABLED", "").lower() == "true",
-            host=_env("IB_HOST", "127.0.0.1"), port=int(os.environ.get("IB_PORT", "7497")),
-            client_id=int(os.environ.get("IB_CLIENT_ID", "17")), account=_env("IB_ACCOUNT", "")),
+        "live_trading": LiveTradingResource(),  # enabled and configured by the environment only
     }
 
 
 def build_definitions(**resource_overrides) -> dg.Definitions:
     """The platform's definitions; tests and notebooks override resources by name."""
-    return dg.Definitions(
-        assets=dg.load_assets_from_modules([market_data, research, models, trading, execution]),
-        jobs=[automation.pairs_pipeline, automation.daily_pipeline, automation.retrain_models, automation.optimize_strategy,
-              automation.paper_execution_job, automation.live_execution_job],
-        schedules=[automation.daily_after_close, automation.weekly_retrain],
-        sensors=[automation.paper_on_new_targets],
-        resources={**build_resources(), **resource_overrides},
+    return dg.Definitions.merge(
+        *(dg.load_definitions_from_package_module(package) for package in domain_packages()),
+        dg.Definitions(resources={**build_resources(), **resource_overrides}),
     )
 
 

@@ -12,8 +12,8 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.defs import defs
-from pairs_platform.defs.partitions import trading_day_partitions
-from pairs_platform.defs.resources import data_dir
+from pairs_platform.defs.shared.partitions import trading_day_partitions
+from pairs_platform.defs.shared.resources import data_dir
 from pairs_platform.execution import Ledger
 from pairs_platform.reporting.summary import format_summary, instrument_counts, pnl_by_data_source
 

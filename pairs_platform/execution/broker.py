@@ -185,3 +185,7 @@ class Broker(Protocol):
     def positions(self) -> Mapping[str, float]:
         """Net position per instrument id for the whole account."""
         ...
+
+    def on_prices(self, date: object, prices: Mapping[str, float] | pd.Series) -> list[Fill]:
+        """Tell the broker a session's prices; return the fills they caused (may be empty)."""
+        ...

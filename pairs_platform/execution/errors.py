@@ -1,4 +1,4 @@
-"""Errors of the execution package and the live-trading guard."""
+"""Errors of the execution package. The live-trading guard is in :mod:`live_guard`."""
 from __future__ import annotations
 
 
@@ -14,18 +14,4 @@ class LedgerSchemaError(RuntimeError):
 
 
 class LiveTradingDisabled(RuntimeError):
-    """Raised when a live order path is used without live trading being explicitly enabled."""
-
-
-def ensure_live_enabled(flag: bool) -> None:
-    """Refuse to go on unless live trading was explicitly enabled.
-
-    ``flag`` must be the boolean ``True`` itself (not a truthy string such as ``"false"``),
-    so a mis-typed configuration value can never switch live trading on by accident.
-    """
-    if flag is not True:
-        raise LiveTradingDisabled(
-            "live trading is disabled: orders would reach a real broker account. "
-            "Enable it explicitly (e.g. live_enabled=True in the live execution job's config, "
-            f"sourced from an environment variable) only when you mean it; got {flag!r}."
-        )
+    """Raised when a live order path is used without live trading being enabled by the environment."""

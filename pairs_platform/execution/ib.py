@@ -6,7 +6,9 @@ mapping from our orders to IB contracts/orders is pure and tested without either
 
 Every IB order carries ``orderRef = client_order_id``; before placing, the adapter looks for
 that ref among the broker's open trades and today's executions, so a retried submit is
-deduplicated at the broker too. Order-changing calls refuse unless ``live_enabled=True``.
+deduplicated at the broker too. Live trading is enabled only by the environment
+(:mod:`live_guard`): every connection and every order-changing call checks
+``PAIRS_LIVE_TRADING_ENABLED`` and that the gateway's managed account is in ``IB_ACCOUNT``.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from pairs_platform.execution.broker import (
-    OpenOrder, Order, OrderAck, OrderStatus, OrderType, Side,
+    Fill, OpenOrder, Order, OrderAck, OrderStatus, OrderType, Side,
 )
-from pairs_platform.execution.errors import (  # noqa: F401  (re-exported for callers)
-    ExecutionInputError, LiveTradingDisabled, ensure_live_enabled,
+from pairs_platform.execution.errors import ExecutionInputError
+from pairs_platform.execution.live_guard import (
+    IBSettings, ensure_account_allowed, ensure_live_enabled,
 )
 
 CRYPTO_EXCHANGE = "PAXOS"
@@ -165,33 +168,40 @@ def find_by_order_ref(items: Iterable[Any], client_order_id: str) -> Any | None:
 
 
 class IBBroker:
-    """IB TWS / Gateway broker. ``live_enabled`` must be True for submit and cancel."""
+    """IB TWS / Gateway broker; refuses to connect or send unless the environment enables live
+    trading and the gateway's account is allowlisted (see :mod:`live_guard`)."""
 
     name = "ib"
 
     def __init__(self, *, instruments: pd.DataFrame | None = None,
-                 contract_months: Mapping[str, str] | None = None, host: str = "127.0.0.1",
-                 port: int = 7497, client_id: int = 1, live_enabled: bool = False,
-                 ib: Any | None = None, timeout: float = 10.0) -> None:
+                 contract_months: Mapping[str, str] | None = None,
+                 settings: IBSettings = IBSettings(), ib: Any | None = None,
+                 timeout: float = 10.0) -> None:
         self._lib = import_ib_library()
         self.instruments = instruments
         self.contract_months = dict(contract_months or {})
-        self.host, self.port, self.client_id, self.timeout = host, port, client_id, timeout
-        self.live_enabled = live_enabled
+        self.settings, self.timeout = settings, timeout
+        self.account: str | None = None
         self._ib = ib
 
     @property
     def ib(self) -> Any:
-        """The connected ``IB`` client (connects on first use)."""
+        """The connected ``IB`` client: checks the guard before connecting and the reported
+        account after connecting (before any order)."""
+        ensure_live_enabled()
         if self._ib is None:
             self._ib = self._lib.IB()
         if not self._ib.isConnected():
-            self._ib.connect(self.host, self.port, clientId=self.client_id, timeout=self.timeout)
+            self.account = None
+            self._ib.connect(self.settings.host, self.settings.port,
+                             clientId=self.settings.client_id, timeout=self.timeout)
+        if self.account is None:
+            self.account = ensure_account_allowed(self._ib.managedAccounts())
         return self._ib
 
     def submit(self, order: Order) -> OrderAck:
         """Place ``order`` unless a trade or execution with its orderRef already exists."""
-        ensure_live_enabled(self.live_enabled)
+        ensure_live_enabled()
         coid = order.client_order_id
         trade = find_by_order_ref(self.ib.openTrades(), coid)
         if trade is not None:
@@ -205,7 +215,7 @@ class IBBroker:
 
     def cancel(self, client_order_id: str) -> OrderAck:
         """Cancel the working IB order whose orderRef is ``client_order_id``."""
-        ensure_live_enabled(self.live_enabled)
+        ensure_live_enabled()
         trade = find_by_order_ref(self.ib.openTrades(), client_order_id)
         if trade is None:
             return OrderAck(client_order_id, OrderStatus.REJECTED, None, "no working IB order with this orderRef")
@@ -229,3 +239,20 @@ class IBBroker:
         """Account positions per instrument id."""
         return {instrument_id_for_contract(p.contract): float(p.position)
                 for p in self.ib.positions() if float(p.position) != 0}
+
+    def on_prices(self, date: object, prices: Mapping[str, float] | pd.Series) -> list[Fill]:
+        """Nothing to do: a live account's fills come from the gateway, not from our prices.
+
+        Parameters
+        ----------
+        date : object
+            The session (ignored).
+        prices : Mapping or pd.Series
+            Instrument -> close (ignored).
+
+        Returns
+        -------
+        list of Fill
+            Always empty.
+        """
+        return []

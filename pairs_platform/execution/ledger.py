@@ -1,68 +1,50 @@
-"""The SQL trading ledger: orders, fills, positions and the kill switch.
+"""The SQL trading ledger: orders, fills, positions, trading states, refusals and sessions.
 
-``Ledger("sqlite:///path/ledger.db")`` by default, ``Ledger("postgresql+psycopg2://...")`` in
-production. The schema migrates itself on open (see :mod:`ledger_schema`). A fill, its
-order's status and the strategy's position change together in ONE transaction.
-Timestamps are stored as naive UTC.
+``Ledger(default_ledger_url())`` by default (``$PAIRS_LEDGER_URL``, else SQLite under the data
+dir), ``Ledger("postgresql://...")`` in production (psycopg 3; ``postgresql+psycopg2://`` works
+too). The schema migrates itself on open (see :mod:`ledger_schema`). A fill, its order's status
+and the strategy's position change together in ONE transaction. Trading states, refusals,
+sessions and the per-strategy lock are in :mod:`ledger_state`. Timestamps are naive UTC.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+import os
+import sqlite3
+import time
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from pairs_platform.execution import ledger_frames
-from pairs_platform.execution.broker import (
-    OPEN_STATUSES, Fill, Order, OrderAck, OrderStatus, OrderType, Side, to_date,
-)
+from pairs_platform.execution import ledger_frames, ledger_sql, ledger_state
+from pairs_platform.execution.broker import OPEN_STATUSES, Fill, Order, OrderAck, OrderStatus, to_date
 from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ledger_schema import (
-    MIGRATIONS, apply_migrations, current_version, fills_table, kill_switch_table,
-    orders_table, positions_table,
+    GLOBAL_SCOPE, MIGRATIONS, apply_migrations, current_version, fills_table, orders_table,
+    positions_table,
 )
+from pairs_platform.execution.ledger_sql import OrderRecord, utcnow as _utcnow
+from pairs_platform.execution.ledger_state import StrategyBook, TradingState, TradingStateRecord
+from pairs_platform.paths import data_dir
+
+__all__ = ["Ledger", "OrderRecord", "apply_fill_to_position", "create_ledger_engine",
+           "default_ledger_url"]
 
 _FLAT_TOLERANCE = 1e-9
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    """An order as the ledger holds it: the order plus its lifecycle state."""
-
-    order: Order
-    status: OrderStatus
-    filled_quantity: float
-    broker: str | None
-    broker_order_id: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @property
-    def remaining_quantity(self) -> float:
-        """Quantity still to fill (0 once the order is final)."""
-        if self.status not in OPEN_STATUSES:
-            return 0.0
-        return max(self.order.quantity - self.filled_quantity, 0.0)
-
-
-@dataclass(frozen=True)
-class KillSwitchState:
-    """The kill switch: when engaged, the order manager sends nothing."""
-
-    engaged: bool
-    reason: str
-    at: dt.datetime | None
+def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
+    """The ledger every entry point uses by default: ``$PAIRS_LEDGER_URL`` if set, else
+    ``sqlite:///$PAIRS_DATA_DIR/ledger.db`` (data dir default ``./.data``)."""
+    environ = os.environ if env is None else env
+    url = environ.get("PAIRS_LEDGER_URL", "").strip()
+    return url or f"sqlite:///{data_dir(environ) / 'ledger.db'}"
 
 
 def apply_fill_to_position(
@@ -99,7 +81,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -107,6 +89,20 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front
 
     return engine
+
+
+def _enable_wal(cursor, attempts: int = 100) -> None:
+    """Switch a SQLite file to WAL (persistent). Two processes opening a brand-new ledger at once
+    both try it, and SQLite answers "database is locked" at once (no busy wait): retry."""
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 + 0.01 * attempt)
 
 
 def create_ledger_engine(url: str | URL, echo: bool = False) -> Engine:
@@ -159,51 +155,19 @@ class Ledger:
 
         The UNIQUE client_order_id is the last line of defence against duplicate orders.
         """
-        now = _utcnow()
-        row = {
-            "client_order_id": order.client_order_id, "strategy_id": order.strategy_id,
-            "as_of": order.as_of, "instrument_id": order.instrument_id,
-            "side": order.side.value, "quantity": float(order.quantity),
-            "order_type": order.order_type.value, "limit_price": order.limit_price,
-            "reference_price": order.reference_price, "status": OrderStatus(status).value,
-            "filled_quantity": 0.0, "reason": order.reason if reason is None else reason,
-            "created_at": now, "updated_at": now,
-        }
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(sa.insert(orders_table).values(**row))
-        except IntegrityError:
-            if not self._order_exists(order.client_order_id):
-                raise  # some other constraint failed: surface it
-            return False
-        return True
-
-    def _order_exists(self, client_order_id: str) -> bool:
-        query = sa.select(orders_table.c.client_order_id).where(
-            orders_table.c.client_order_id == client_order_id)
-        with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+        with self.engine.begin() as conn:
+            return ledger_sql.insert_order(conn, order, status, reason)
 
     def get_order(self, client_order_id: str) -> OrderRecord | None:
         """The ledger's record of one order, or None."""
-        query = sa.select(orders_table).where(orders_table.c.client_order_id == client_order_id)
         with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        return None if row is None else _order_record(row)
+            return ledger_sql.get_order(conn, client_order_id)
 
     def orders(self, strategy_id: str | None = None, as_of: object | None = None,
                statuses: Iterable[OrderStatus | str] | None = None) -> list[OrderRecord]:
         """Orders filtered by strategy, as_of date and status, in a deterministic order."""
-        query = sa.select(orders_table).order_by(
-            orders_table.c.as_of, orders_table.c.instrument_id, orders_table.c.client_order_id)
-        if strategy_id is not None:
-            query = query.where(orders_table.c.strategy_id == strategy_id)
-        if as_of is not None:
-            query = query.where(orders_table.c.as_of == to_date(as_of))
-        if statuses is not None:
-            query = query.where(orders_table.c.status.in_([OrderStatus(s).value for s in statuses]))
         with self.engine.connect() as conn:
-            return [_order_record(row) for row in conn.execute(query).mappings()]
+            return ledger_sql.query_orders(conn, strategy_id, as_of, statuses)
 
     def latest_as_of(self, strategy_id: str) -> dt.date | None:
         """The most recent as_of date with an order of ``strategy_id`` (None if none)."""
@@ -215,20 +179,8 @@ class Ledger:
 
     def _transition(self, client_order_id: str, allowed_from: Iterable[OrderStatus],
                     to: OrderStatus, **values: object) -> OrderStatus:
-        """Move an order to ``to`` if its status is in ``allowed_from``; return the status after."""
-        allowed = [OrderStatus(s).value for s in allowed_from]
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(orders_table)
-                .where(orders_table.c.client_order_id == client_order_id)
-                .where(orders_table.c.status.in_(allowed))
-                .values(status=to.value, updated_at=_utcnow(), **values))
-            status = conn.execute(sa.select(orders_table.c.status).where(
-                orders_table.c.client_order_id == client_order_id)).scalar()
-        if status is None:
-            raise ExecutionInputError(
-                f"order {client_order_id} is not in the ledger; record it before changing its status")
-        return OrderStatus(status)
+            return ledger_sql.transition(conn, client_order_id, allowed_from, to, **values)
 
     def mark_submitted(self, client_order_id: str, broker: str,
                        broker_order_id: str | None) -> OrderStatus:
@@ -303,36 +255,36 @@ class Ledger:
 
     def positions(self, strategy_id: str | None = None) -> dict[str, float]:
         """Net non-flat quantity per instrument (one strategy, or summed over all)."""
-        query = sa.select(positions_table.c.instrument_id,
-                          sa.func.sum(positions_table.c.quantity)).group_by(
-            positions_table.c.instrument_id).order_by(positions_table.c.instrument_id)
-        if strategy_id is not None:
-            query = query.where(positions_table.c.strategy_id == strategy_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return {instrument: float(qty) for instrument, qty in rows if qty != 0}
+            return ledger_sql.query_positions(conn, strategy_id)
 
-    # ---- kill switch ------------------------------------------------------------------
-    def kill_switch(self) -> KillSwitchState:
-        """Current kill-switch state."""
+    # ---- trading state, lock, refusals ---------------------------------------------------
+    def strategy_lock(self, strategy_id: str) -> AbstractContextManager[StrategyBook]:
+        """``with ledger.strategy_lock(sid) as book:`` one transaction holding ``sid``'s lock
+        from reading positions to recording orders (PostgreSQL advisory lock / SQLite
+        ``BEGIN IMMEDIATE``); concurrent runs of the same strategy wait for each other."""
+        return ledger_state.strategy_lock(self.engine, strategy_id)
+
+    def trading_state(self, strategy_id: str | None = None) -> TradingStateRecord:
+        """Effective trading state: global, or the most restrictive of global and ``strategy_id``'s."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(kill_switch_table)).mappings().one()
-        return KillSwitchState(bool(row["engaged"]), row["reason"], row["at"])
+            return ledger_state.effective_state(conn, strategy_id)
 
-    def engage_kill_switch(self, reason: str) -> None:
-        """Stop all order sending until :meth:`release_kill_switch`; ``reason`` is required."""
-        if not reason or not reason.strip():
-            raise ExecutionInputError("engage_kill_switch needs a reason (who/why), e.g. 'risk breach: DD > 10%'")
-        self._set_kill_switch(True, reason)
-
-    def release_kill_switch(self) -> None:
-        """Allow order sending again."""
-        self._set_kill_switch(False, "")
-
-    def _set_kill_switch(self, engaged: bool, reason: str) -> None:
+    def set_trading_state(self, state: TradingState | str, who: str, reason: str,
+                          strategy_id: str | None = None) -> TradingStateRecord:
+        """Record a state change (global, or of one strategy) with who and why."""
         with self.engine.begin() as conn:
-            conn.execute(sa.update(kill_switch_table).where(kill_switch_table.c.id == 1)
-                         .values(engaged=engaged, reason=reason, at=_utcnow()))
+            return ledger_state.set_state(conn, state, who, reason, strategy_id or GLOBAL_SCOPE)
+
+    def trading_state_history(self) -> pd.DataFrame:
+        """Every trading-state change with scope, state, who, reason and time."""
+        with self.engine.connect() as conn:
+            return ledger_state.state_history(conn)
+
+    def refusals_frame(self, strategy_id: str | None = None) -> pd.DataFrame:
+        """Every order the risk engine refused, with the check's name and detail."""
+        with self.engine.connect() as conn:
+            return ledger_state.refusals_frame(conn, strategy_id)
 
     # ---- frames -----------------------------------------------------------------------
     def orders_frame(self, strategy_id: str | None = None) -> pd.DataFrame:
@@ -347,18 +299,6 @@ class Ledger:
                         include_flat: bool = False) -> pd.DataFrame:
         """Positions per (strategy_id, instrument_id); flat rows only if ``include_flat``."""
         return ledger_frames.positions_frame(self.engine, strategy_id, include_flat)
-
-
-def _order_record(row: sa.RowMapping) -> OrderRecord:
-    order = Order(
-        client_order_id=row["client_order_id"], strategy_id=row["strategy_id"],
-        as_of=row["as_of"], instrument_id=row["instrument_id"], side=Side(row["side"]),
-        quantity=row["quantity"], order_type=OrderType(row["order_type"]),
-        limit_price=row["limit_price"], reference_price=row["reference_price"],
-        reason=row["reason"],
-    )
-    return OrderRecord(order, OrderStatus(row["status"]), float(row["filled_quantity"]),
-                       row["broker"], row["broker_order_id"], row["created_at"], row["updated_at"])
 
 
 def _check_fill_against_order(fill: Fill, order: sa.RowMapping | None) -> None:

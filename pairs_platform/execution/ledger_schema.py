@@ -25,6 +25,8 @@ from pairs_platform.execution.errors import LedgerSchemaError
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("market", "limit")
 STATUSES = ("pending", "submitted", "filled", "cancelled", "rejected")
+TRADING_STATES = ("active", "reducing", "halted")
+GLOBAL_SCOPE = "*"  # trading_state_events.scope of a state that applies to every strategy
 
 # PostgreSQL advisory-lock key so two processes never migrate the same database at once.
 _MIGRATION_LOCK_KEY = 727_115_001
@@ -97,6 +99,57 @@ def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {"orders": orders, "fills": fills, "positions": positions, "kill_switch": kill_switch}
 
 
+def define_tables_v2(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Tables added by schema version 2 (frozen: never edit).
+
+    - ``trading_state_events``: every change of a trading state (active / reducing / halted) with
+      its cause: who, when, why; ``scope`` is a strategy id or ``'*'`` for all strategies. The
+      current state of a scope is its latest event (none: active). Replaces ``kill_switch``.
+    - ``refusals``: every order the risk engine refused, with the check's name and the detail.
+    - ``sessions``: one row per (strategy, session) the order manager completed, with a digest
+      of the targets it traded (a re-run of a done session is a no-op) and the equity it saw
+      (the drawdown breaker's running peak).
+    """
+    events = sa.Table(
+        "trading_state_events", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("scope", sa.String(128), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("who", sa.String(128), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("at", sa.DateTime, nullable=False),
+        sa.CheckConstraint(_in("state", TRADING_STATES), name="ck_trading_state_events_state"),
+        sa.Index("ix_trading_state_events_scope", "scope", "id"),
+    )
+    refusals = sa.Table(
+        "refusals", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("client_order_id", sa.String(64), nullable=False),
+        sa.Column("strategy_id", sa.String(128), nullable=False),
+        sa.Column("as_of", sa.Date, nullable=False),
+        sa.Column("instrument_id", sa.String(64), nullable=False),
+        sa.Column("side", sa.String(4), nullable=False),
+        sa.Column("quantity", sa.Double, nullable=False),
+        sa.Column("reference_price", sa.Double, nullable=True),
+        sa.Column("check_name", sa.String(64), nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("trading_state", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.CheckConstraint(_in("side", SIDES), name="ck_refusals_side"),
+        sa.Index("ix_refusals_strategy_as_of", "strategy_id", "as_of"),
+    )
+    sessions = sa.Table(
+        "sessions", metadata,
+        sa.Column("strategy_id", sa.String(128), primary_key=True),
+        sa.Column("as_of", sa.Date, primary_key=True),
+        sa.Column("targets_digest", sa.String(64), nullable=False),
+        sa.Column("equity", sa.Double, nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+    return {"trading_state_events": events, "refusals": refusals, "sessions": sessions}
+
+
 def define_schema_version(metadata: sa.MetaData) -> sa.Table:
     """The bookkeeping table of applied migrations (one row per applied version)."""
     return sa.Table(
@@ -109,11 +162,15 @@ def define_schema_version(metadata: sa.MetaData) -> sa.Table:
 
 # ---- current schema: what the ledger code reads and writes -------------------------------
 metadata = sa.MetaData()
-_current = define_tables_v1(metadata)
+_v1 = define_tables_v1(metadata)
+metadata.remove(_v1["kill_switch"])  # dropped by v2 (trading_state_events replaces it)
+_current = {**_v1, **define_tables_v2(metadata)}
 orders_table: sa.Table = _current["orders"]
 fills_table: sa.Table = _current["fills"]
 positions_table: sa.Table = _current["positions"]
-kill_switch_table: sa.Table = _current["kill_switch"]
+trading_state_events_table: sa.Table = _current["trading_state_events"]
+refusals_table: sa.Table = _current["refusals"]
+sessions_table: sa.Table = _current["sessions"]
 schema_version_table: sa.Table = define_schema_version(metadata)
 
 
@@ -134,8 +191,24 @@ def _v1_initial_schema(conn: Connection) -> None:
     conn.execute(sa.insert(tables["kill_switch"]).values(id=1, engaged=False, reason="", at=None))
 
 
+def _v2_trading_states_refusals_sessions(conn: Connection) -> None:
+    frozen = sa.MetaData()
+    v1, v2 = define_tables_v1(frozen), define_tables_v2(frozen)
+    for table in v2.values():
+        table.create(conn)
+    switch = conn.execute(sa.select(v1["kill_switch"])).mappings().first()
+    if switch is not None and switch["engaged"]:  # carry an engaged v1 kill switch over
+        conn.execute(sa.insert(v2["trading_state_events"]).values(
+            scope=GLOBAL_SCOPE, state="halted", who="migration v2",
+            reason=f"kill switch engaged before v2: {switch['reason']}",
+            at=switch["at"] or dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    v1["kill_switch"].drop(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "orders, fills, positions, kill_switch", _v1_initial_schema),
+    Migration(2, "trading_state_events (replaces kill_switch), refusals, sessions",
+              _v2_trading_states_refusals_sessions),
 )
 
 

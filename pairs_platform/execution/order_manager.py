@@ -1,35 +1,41 @@
-"""Order manager: turns target positions into idempotent orders through one broker.
+"""Order manager: the one order path, paper and live: targets -> orders -> risk engine -> broker.
 
-Idempotency rule: one order per (strategy_id, as_of, instrument_id), identified by
-``make_client_order_id``. A rebalance first looks the id up in the ledger (and the ledger's
-UNIQUE constraint backs that up), so re-running the same rebalance sends nothing.
+Inside ``ledger.strategy_lock(strategy_id)`` (one transaction, serialising concurrent runs of
+the same strategy) it reads the trading state, the session record, positions and open orders,
+computes the deltas, passes every order through the :class:`~pairs_platform.execution.risk_engine.RiskEngine`
+and records the accepted ones as ``pending`` (refusals in ``refusals``) and the session as done.
+After the lock it submits the pending orders of the session to the broker (write-ahead: a crash
+leaves them ``pending`` and the retry resubmits them under the same client order id).
+
+Idempotency: one order per (strategy_id, as_of, instrument_id) (``make_client_order_id``). A
+session already done is a no-op when run again with the same targets (retries, re-launched
+backfills); an earlier session with other targets than the ledger recorded is refused.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from pairs_platform.execution.broker import (
-    OPEN_STATUSES, Broker, Order, OrderStatus, Side, make_client_order_id, to_date,
+    Broker, Order, OrderStatus, Side, make_client_order_id, to_date,
 )
 from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ledger import Ledger
+from pairs_platform.execution.ledger_state import StrategyBook, TradingState, targets_digest
 from pairs_platform.execution.targets import validate_reference_prices, validate_targets
+from pairs_platform.execution.risk_engine import RiskEngine
 
 log = logging.getLogger(__name__)
-
-PreTradeCheck = Callable[[Order], "str | None"]
-"""Returns a reason to refuse the order, or None to let it through (risk package hook)."""
 
 
 @dataclass(frozen=True)
 class SkippedOrder:
-    """An order the rebalance did not send, and why."""
+    """An order the rebalance did not send, and why (``reason`` starts with the check's name)."""
 
     instrument_id: str
     client_order_id: str
@@ -48,6 +54,8 @@ class RebalanceReport:
     skipped: list[SkippedOrder] = field(default_factory=list)
     cancelled_stale: list[str] = field(default_factory=list)
     blocked_reason: str | None = None
+    already_done: bool = False
+    trading_state: str = TradingState.ACTIVE.value
     deltas: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -57,29 +65,32 @@ class RebalanceReport:
 
     def summary(self) -> str:
         """One line for logs and Dagster metadata."""
+        head = f"{self.strategy_id} {self.as_of}"
+        if self.already_done:
+            return f"{head}: session already done with these targets, nothing to do"
         if self.blocked_reason:
-            return f"{self.strategy_id} {self.as_of}: BLOCKED, nothing sent ({self.blocked_reason})"
-        return (f"{self.strategy_id} {self.as_of}: sent {len(self.sent)}, resubmitted "
+            return f"{head}: BLOCKED, nothing sent ({self.blocked_reason})"
+        return (f"{head} [{self.trading_state}]: sent {len(self.sent)}, resubmitted "
                 f"{len(self.resubmitted)}, refused {len(self.refused)}, skipped "
                 f"{len(self.skipped)}, stale cancelled {len(self.cancelled_stale)}")
 
 
 class OrderManager:
-    """Computes order deltas against the ledger and sends them through ``broker``.
+    """Computes order deltas against the ledger, checks them with ``risk`` and sends them.
 
     ``instruments`` (the instrument table) makes unknown instrument ids an error;
-    ``pre_trade_check(order) -> reason | None`` can refuse single orders (recorded as
-    rejected with that reason); ``quantity_tolerance`` ignores smaller deltas.
+    ``quantity_tolerance`` ignores smaller deltas.
     """
 
-    def __init__(self, broker: Broker, ledger: Ledger, *,
+    def __init__(self, broker: Broker, ledger: Ledger, risk: RiskEngine, *,
                  instruments: pd.DataFrame | None = None,
-                 pre_trade_check: PreTradeCheck | None = None,
                  quantity_tolerance: float = 1e-9) -> None:
-        self.broker = broker
-        self.ledger = ledger
+        if not isinstance(risk, RiskEngine):
+            raise ExecutionInputError(
+                f"OrderManager needs a RiskEngine (every order passes it), got {type(risk).__name__}; "
+                "build one with RiskEngine(RiskEngineConfig(...), instruments)")
+        self.broker, self.ledger, self.risk = broker, ledger, risk
         self.instruments = instruments
-        self.pre_trade_check = pre_trade_check
         self.quantity_tolerance = float(quantity_tolerance)
 
     def rebalance(self, strategy_id: str, as_of: object, targets: pd.Series,
@@ -87,11 +98,9 @@ class OrderManager:
                   ) -> RebalanceReport:
         """Move ``strategy_id`` toward ``targets`` (instrument_id -> units) as of ``as_of``.
 
-        Instruments the strategy holds (or has open orders in) but that are missing from
-        ``targets`` are targeted to 0: ``targets`` is the strategy's whole book. Delta =
-        target - (ledger position + remaining quantity of open orders). Sells go first.
-        Safe to re-run: an existing order id is never sent again; a ``pending`` order of the
-        same day (recorded, but the submit was interrupted) is resubmitted instead.
+        Instruments held (or with open orders) but missing from ``targets`` are targeted to 0.
+        Delta = target - (ledger position + remaining quantity of open orders); sells first.
+        ``reference_prices`` are the session's market prices (risk checks and equity).
         """
         day = to_date(as_of)
         if not isinstance(strategy_id, str) or not strategy_id.strip():
@@ -99,51 +108,83 @@ class OrderManager:
         target = validate_targets(targets, strategy_id, day, self.instruments)
         prices = validate_reference_prices(reference_prices, strategy_id, day)
         report = RebalanceReport(strategy_id, day)
-        switch = self.ledger.kill_switch()
-        if switch.engaged:
-            report.blocked_reason = f"kill switch engaged since {switch.at}: {switch.reason}"
-            log.warning(report.summary())
-            return report
-        self._refuse_going_back_in_time(strategy_id, day)
-        self._resume_pending(report)
-        report.deltas = self._deltas(strategy_id, target)
-        for instrument_id, delta in _sells_first(report.deltas):
-            self._send_delta(report, instrument_id, delta, prices.get(instrument_id))
-        log.info(report.summary())
+        with self.ledger.strategy_lock(strategy_id) as book:
+            resubmit, new = self._plan(book, report, target, prices)
+        for coid in report.cancelled_stale:
+            self.broker.cancel(coid)  # in case the interrupted submit reached the broker
+        self._submit_all(report, resubmit, new)
+        (log.warning if report.blocked_reason else log.info)(report.summary())
         return report
 
-    # ---- steps ------------------------------------------------------------------------
-    def _refuse_going_back_in_time(self, strategy_id: str, day: dt.date) -> None:
-        latest = self.ledger.latest_as_of(strategy_id)
-        if latest is not None and latest > day:
-            raise ExecutionInputError(
-                f"rebalance of {strategy_id} as of {day}: the ledger already has orders as of "
-                f"{latest}; the ledger only moves forward, run rebalances in date order "
-                "(or use a fresh ledger / strategy_id for a historical replay)")
+    # ---- inside the lock --------------------------------------------------------------
+    def _plan(self, book: StrategyBook, report: RebalanceReport, target: pd.Series,
+              prices: dict[str, float]) -> tuple[list[Order], list[Order]]:
+        """(pending orders of this session to resubmit, new orders recorded pending)."""
+        digest = targets_digest(target)
+        if self._session_done(book, report, digest):
+            return [], []
+        session = self.risk.begin_session(book, report.as_of, prices)
+        report.trading_state = session.state.state.value
+        halted = session.state.state is TradingState.HALTED
+        if halted:
+            report.blocked_reason = f"trading {session.state.describe()}"
+        resubmit = self._settle_pending(book, report)
+        report.deltas = self._deltas(book, target)
+        candidates = [order for instrument_id, delta in _sells_first(report.deltas)
+                      if (order := self._order_for(book, report, instrument_id, delta,
+                                                   prices.get(instrument_id))) is not None]
+        accepted = []
+        for order, refusal in zip(candidates, self.risk.check_orders(candidates, session)):
+            if refusal is not None:
+                book.record_refusal(order, refusal.check, refusal.detail, session.state.state)
+                report.refused.append(SkippedOrder(order.instrument_id, order.client_order_id,
+                                                   f"{refusal.check}: {refusal.detail}"))
+                report.deltas.loc[order.instrument_id, "action"] = "refused"
+            elif not book.record_order(order):
+                _skip(report, order.instrument_id, order.client_order_id,
+                      "recorded concurrently by another run")
+            else:
+                accepted.append(order)
+        if halted:
+            return [], []
+        book.record_session(report.as_of, digest, session.equity)
+        return resubmit, accepted
 
-    def _resume_pending(self, report: RebalanceReport) -> None:
-        """Finish interrupted submits of this day; cancel pending orders of earlier days."""
-        pending = self.ledger.orders(report.strategy_id, statuses=[OrderStatus.PENDING])
-        for record in pending:
+    def _session_done(self, book: StrategyBook, report: RebalanceReport, digest: str) -> bool:
+        """True for a re-run of a session before the ledger's latest with the same targets;
+        raises for an earlier session with new targets (the ledger only moves forward)."""
+        latest = book.latest_session()
+        if latest is None or report.as_of >= latest:
+            return False
+        recorded = book.session_digest(report.as_of)
+        if recorded == digest:
+            report.already_done = True
+            return True
+        what = ("other targets than the ones it traded" if recorded is not None
+                else "targets for a session it never traded")
+        raise ExecutionInputError(
+            f"rebalance of {report.strategy_id} as of {report.as_of}: the ledger's latest session is "
+            f"{latest} and this call brings {what}; the ledger only moves forward. Re-running done "
+            "sessions with their original targets is a no-op; for a historical replay with new "
+            "targets use a fresh ledger or strategy_id")
+
+    def _settle_pending(self, book: StrategyBook, report: RebalanceReport) -> list[Order]:
+        """Pending orders of this day are resubmitted; of earlier days cancelled (stale)."""
+        resubmit = []
+        for record in book.orders([OrderStatus.PENDING]):
             order = record.order
             if order.as_of == report.as_of:
-                if self._submit(report, order):
-                    report.resubmitted.append(order)
+                resubmit.append(order)
             elif order.as_of < report.as_of:
-                self.broker.cancel(order.client_order_id)  # in case it reached the broker
-                self.ledger.mark_cancelled(
-                    order.client_order_id,
-                    f"stale: recorded on {order.as_of} but never acknowledged by "
-                    f"{self.broker.name}; cancelled before the rebalance of {report.as_of}")
+                book.mark_cancelled(order.client_order_id,
+                                    f"stale: recorded on {order.as_of} but never acknowledged by "
+                                    f"{self.broker.name}; cancelled before the rebalance of {report.as_of}")
                 report.cancelled_stale.append(order.client_order_id)
+        return resubmit
 
-    def _deltas(self, strategy_id: str, target: pd.Series) -> pd.DataFrame:
-        position = pd.Series(self.ledger.positions(strategy_id), dtype="float64")
-        open_records = self.ledger.orders(strategy_id, statuses=OPEN_STATUSES)
-        working = pd.Series(
-            [r.remaining_quantity * (1 if r.order.side is Side.BUY else -1) for r in open_records],
-            index=[r.order.instrument_id for r in open_records], dtype="float64",
-        ).groupby(level=0).sum()
+    def _deltas(self, book: StrategyBook, target: pd.Series) -> pd.DataFrame:
+        position = pd.Series(book.positions(), dtype="float64")
+        working = pd.Series(book.open_quantity(), dtype="float64")
         ids = target.index.union(position.index).union(working.index).sort_values()
         frame = pd.DataFrame({
             "target": target.reindex(ids, fill_value=0.0),
@@ -156,30 +197,35 @@ class OrderManager:
         frame["action"] = np.where(frame["delta"] == 0.0, "none", "")
         return frame
 
-    def _send_delta(self, report: RebalanceReport, instrument_id: str, delta: float,
-                    reference_price: float | None) -> None:
+    def _order_for(self, book: StrategyBook, report: RebalanceReport, instrument_id: str,
+                   delta: float, reference_price: float | None) -> Order | None:
         coid = make_client_order_id(report.strategy_id, report.as_of, instrument_id)
-        existing = self.ledger.get_order(coid)
+        existing = book.get_order(coid)
         if existing is not None:
             _skip(report, instrument_id, coid, (
                 f"an order for {instrument_id} as of {report.as_of} already exists "
                 f"({existing.status.value}, {existing.order.side.value} "
                 f"{existing.order.quantity:g}) and one order per instrument and day is the "
                 f"idempotency rule; the remaining delta {delta:g} waits for the next as_of"))
+            return None
+        return Order(coid, report.strategy_id, report.as_of, instrument_id,
+                     Side.BUY if delta > 0 else Side.SELL, abs(float(delta)),
+                     reference_price=reference_price, reason="rebalance")
+
+    # ---- after the lock ---------------------------------------------------------------
+    def _submit_all(self, report: RebalanceReport, resubmit: list[Order], new: list[Order]) -> None:
+        if not (resubmit or new):
             return
-        order = Order(coid, report.strategy_id, report.as_of, instrument_id,
-                      Side.BUY if delta > 0 else Side.SELL, abs(float(delta)),
-                      reference_price=reference_price, reason="rebalance")
-        refusal = self.pre_trade_check(order) if self.pre_trade_check else None
-        if refusal:
-            self.ledger.record_order(order, OrderStatus.REJECTED, f"pre-trade check: {refusal}")
-            report.refused.append(SkippedOrder(instrument_id, coid, refusal))
-            report.deltas.loc[instrument_id, "action"] = "refused"
-        elif not self.ledger.record_order(order):
-            _skip(report, instrument_id, coid, "recorded concurrently by another run")
-        elif self._submit(report, order):
-            report.sent.append(order)
-            report.deltas.loc[instrument_id, "action"] = "sent"
+        state = self.ledger.trading_state(report.strategy_id)
+        if state.state is TradingState.HALTED:  # halted between recording and sending
+            report.blocked_reason = f"trading {state.describe()}; {len(resubmit) + len(new)} orders stay pending"
+            return
+        for orders, done in ((resubmit, report.resubmitted), (new, report.sent)):
+            for order in orders:
+                if self._submit(report, order):
+                    done.append(order)
+                    if done is report.sent:
+                        report.deltas.loc[order.instrument_id, "action"] = "sent"
 
     def _submit(self, report: RebalanceReport, order: Order) -> bool:
         """Submit and record the ack; exceptions propagate and leave the order ``pending``."""
@@ -188,7 +234,7 @@ class OrderManager:
         if status in (OrderStatus.SUBMITTED, OrderStatus.FILLED):
             return True
         reason = ack.message or f"{self.broker.name} answered {status.value}"
-        report.refused.append(SkippedOrder(order.instrument_id, order.client_order_id, reason))
+        report.refused.append(SkippedOrder(order.instrument_id, order.client_order_id, f"broker: {reason}"))
         if order.instrument_id in report.deltas.index:
             report.deltas.loc[order.instrument_id, "action"] = "refused"
         return False

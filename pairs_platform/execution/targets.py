@@ -10,7 +10,7 @@ import pandas as pd
 
 from pairs_platform.execution.errors import ExecutionInputError
 
-INSTRUMENT_ID_PATTERN = re.compile(r"^(EQ|FUT|FI|CRYPTO):[^\s:]+$")
+from pairs_platform.identifiers import INSTRUMENT_ID_PATTERN  # noqa: E402
 
 
 def _show(value: object) -> str:

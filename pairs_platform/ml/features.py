@@ -34,7 +34,7 @@ def _check_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, zscores: np.ndar
     missing = [c for c in FEATURE_SCHEDULE_COLUMNS if c not in schedule.columns]
     if missing:
         raise ValueError(f"pair schedule lacks columns {missing} needed by ml features; build it with "
-                         "pairs_platform.backtest.walkforward.build_pair_schedule")
+                         "pairs_platform.pairs.schedule.build_pair_schedule")
     if not isinstance(prices.index, pd.DatetimeIndex) or not prices.index.is_monotonic_increasing:
         raise ValueError("prices must have a sorted DatetimeIndex named 'date' (see docs/architecture.md)")
 

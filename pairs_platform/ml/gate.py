@@ -31,7 +31,7 @@ from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from pairs_platform.ml.cv import PurgedTimeSeriesSplit
-from pairs_platform.ml.training import _training_set, make_pipeline
+from pairs_platform.ml.training import training_set, make_pipeline
 
 __all__ = ["GateData", "GateEvaluation", "ModelSpec", "PromotionPolicy", "decide", "evaluate_gate"]
 
@@ -123,7 +123,7 @@ def mean_fold_auc(spec: ModelSpec, X: pd.DataFrame, y: np.ndarray, folds: list) 
 def evaluate_gate(challenger: ModelSpec, champion: ModelSpec | None, data: GateData,
                   policy: PromotionPolicy = PromotionPolicy(), n_threads: int | None = 1) -> GateEvaluation:
     """Scores both specifications and the placebo on the same folds of ``data`` (module doc)."""
-    X, y, end = _training_set(data.features, data.labels, data.label_end, pd.Timestamp(data.cutoff))
+    X, y, end = training_set(data.features, data.labels, data.label_end, pd.Timestamp(data.cutoff))
     folds = _folds(X, y, end, policy)
     seeds = tuple(policy.placebo_seed + i for i in range(policy.n_placebo))
     with threadpool_limits(limits=n_threads):

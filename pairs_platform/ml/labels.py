@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from pairs_platform.signals.spreads import SpreadPanel
+
 UNRESOLVED, REVERTED, STOPPED, HORIZON, WINDOW_END = 0, 1, 2, 3, 4
 OUTCOME_NAMES = {UNRESOLVED: "unresolved", REVERTED: "reverted", STOPPED: "stopped",
                  HORIZON: "horizon", WINDOW_END: "window_end"}
@@ -31,11 +33,16 @@ OUTCOME_NAMES = {UNRESOLVED: "unresolved", REVERTED: "reverted", STOPPED: "stopp
 class EntryLabels:
     """Labels of entry candidates as (T, K) arrays (rows = dates, columns = schedule rows).
 
-    Attributes:
-        candidates: True on candidate entry days.
-        label: 1.0 reverted, 0.0 failed (stop, horizon, window end), NaN unresolved/not a candidate.
-        outcome: one of the ``OUTCOME_NAMES`` codes (0 where not a candidate).
-        end_index: row of the bar on which the label became known (-1 where unknown).
+    Attributes
+    ----------
+    candidates : np.ndarray
+        True on candidate entry days.
+    label : np.ndarray
+        1.0 reverted, 0.0 failed (stop, horizon, window end), NaN unresolved/not a candidate.
+    outcome : np.ndarray
+        One of the ``OUTCOME_NAMES`` codes (0 where not a candidate).
+    end_index : np.ndarray
+        Row of the bar on which the label became known (-1 where unknown).
     """
 
     candidates: np.ndarray
@@ -98,11 +105,21 @@ def entry_labels(zscores: np.ndarray, mask: np.ndarray, entry: float = 2.0, exit
                  stop: float = 4.0, horizon: int = 20) -> EntryLabels:
     """Labels every entry candidate with its reversion outcome (see the module docstring).
 
-    Args:
-        zscores: (T, K) z-scores (``signals.spreads``), rows = dates of the prices.
-        mask: (T, K) trading-window mask (``signals.spreads.trading_mask``).
-        entry, exit, stop: |z| thresholds with ``0 <= exit < entry < stop``.
-        horizon: maximum holding period in bars.
+    Parameters
+    ----------
+    zscores : np.ndarray
+        (T, K) z-scores (``signals.spreads``), rows = dates of the prices.
+    mask : np.ndarray
+        (T, K) trading-window mask (``signals.spreads.trading_mask``).
+    entry, exit, stop : float
+        |z| thresholds with ``0 <= exit < entry < stop``.
+    horizon : int
+        Maximum holding period in bars.
+
+    Returns
+    -------
+    EntryLabels
+        Candidates, labels, outcomes and the bar each label became known.
     """
     _check_label_args(zscores, mask, entry, exit, stop, horizon)
     z = np.asarray(zscores, dtype=np.float64)
@@ -137,3 +154,24 @@ def _assemble(candidates: np.ndarray, rows: np.ndarray, cols: np.ndarray, outcom
     code[rows, cols] = outcome
     end_index[rows, cols] = np.where(resolved, end_row, -1)
     return EntryLabels(candidates=candidates, label=label, outcome=code, end_index=end_index)
+
+
+def panel_labels(panel: SpreadPanel, entry: float, exit: float, stop: float, horizon: int) -> pd.DataFrame:
+    """Did each z-score entry candidate of ``panel`` revert before its stop or horizon?
+
+    Parameters
+    ----------
+    panel : SpreadPanel
+        Z-scores and trading-window mask of every schedule row (``signals.spreads.spread_panel``).
+    entry, exit, stop : float
+        The strategy's z-score rules (see :func:`entry_labels`).
+    horizon : int
+        Bars after which an unreverted candidate is a failure.
+
+    Returns
+    -------
+    pd.DataFrame
+        Indexed by ``(date, pair_id)``: ``label``, ``outcome``, ``label_end``, ``bars``.
+    """
+    labels = entry_labels(panel.zscores, panel.mask, entry=entry, exit=exit, stop=stop, horizon=horizon)
+    return labels.to_frame(panel.dates, panel.pair_ids)

@@ -34,7 +34,8 @@ from scipy.stats import multivariate_normal
 from threadpoolctl import threadpool_limits
 
 from pairs_platform.ml.features import equal_weight_index_returns, log_returns
-from pairs_platform.ml.regimes import TRADING_DAYS_PER_YEAR, UNKNOWN, fit_volatility_regimes
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+from pairs_platform.ml.regimes import UNKNOWN, fit_volatility_regimes
 from pairs_platform.ml.rolling import rolling_std
 
 METHODS = ("volatility", "gmm", "hmm")

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.ml.features import equal_weight_index_returns, log_returns
 from pairs_platform.ml.rolling import rolling_std
 
 UNKNOWN, CALM, NORMAL, TURBULENT = -1, 0, 1, 2
 REGIME_NAMES = {UNKNOWN: "unknown", CALM: "calm", NORMAL: "normal", TURBULENT: "turbulent"}
-TRADING_DAYS_PER_YEAR = 252
 
 
 def market_realized_vol(prices: pd.DataFrame, window: int = 20) -> pd.Series:
@@ -37,11 +37,15 @@ def market_realized_vol(prices: pd.DataFrame, window: int = 20) -> pd.Series:
 class VolatilityRegimeDetector:
     """Frozen volatility thresholds (fit by ``fit_volatility_regimes``) applied to any dates.
 
-    Attributes:
-        window: trailing window of the realized volatility, in bars.
-        thresholds: ascending annualized-volatility cut points; regime = number of cut points
-            at or below the day's volatility.
-        fit_end: last date used to fit the thresholds.
+    Attributes
+    ----------
+    window : int
+        Trailing window of the realized volatility, in bars.
+    thresholds : tuple of float
+        Ascending annualized-volatility cut points; regime = number of cut points at or below
+        the day's volatility.
+    fit_end : pd.Timestamp
+        Last date used to fit the thresholds.
     """
 
     window: int

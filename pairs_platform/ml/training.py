@@ -26,6 +26,14 @@ from pairs_platform.ml.cv import PurgedTimeSeriesSplit
 __all__ = ["MODEL_DEFAULTS", "PurgedTimeSeriesSplit", "TrainedFilter", "make_pipeline", "model_matrix",
            "train_entry_filter"]
 
+# Fitted pipelines are saved with skops (MLflow 3 and the asset store), which refuses types not on an allow-list. These
+# are the reviewed types our own pipelines need (numpy dtypes and sklearn's fitted tree storage).
+SKOPS_TRUSTED_TYPES = {
+    "logistic": ["numpy.dtype"],
+    "gradient_boosting": ["numpy.dtype", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"],
+    "random_forest": ["numpy.dtype", "sklearn.tree._tree.Tree"],
+}
+
 MODEL_DEFAULTS: dict[str, dict] = {
     "gradient_boosting": {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15,
                           "min_samples_leaf": 20, "l2_regularization": 1.0},
@@ -78,7 +86,24 @@ class TrainedFilter:
     cv_metrics: dict = field(default_factory=dict)
     n_threads: int | None = 1
 
-    def _matrix(self, features: pd.DataFrame) -> pd.DataFrame:
+    def matrix(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The model's input matrix: the trained feature columns of ``features``, in training order.
+
+        Parameters
+        ----------
+        features : pd.DataFrame
+            Feature rows (from :func:`pairs_platform.ml.features.build_features`).
+
+        Returns
+        -------
+        pd.DataFrame
+            The columns of ``feature_names``, encoded by :func:`model_matrix`.
+
+        Raises
+        ------
+        KeyError
+            If a trained feature column is missing.
+        """
         missing = [c for c in self.feature_names if c not in features.columns]
         if missing:
             raise KeyError(f"features lack columns {missing} the entry filter was trained on; "
@@ -90,7 +115,7 @@ class TrainedFilter:
         if len(features) == 0:
             return pd.Series(np.zeros(0), index=features.index, name="proba")
         with threadpool_limits(limits=self.n_threads):
-            proba = self.pipeline.predict_proba(self._matrix(features))[:, 1]
+            proba = self.pipeline.predict_proba(self.matrix(features))[:, 1]
         return pd.Series(proba, index=features.index, name="proba")
 
     def accepts(self, features: pd.DataFrame) -> pd.Series:
@@ -98,7 +123,7 @@ class TrainedFilter:
         return (self.predict_proba(features) >= self.threshold).rename("accept")
 
 
-def _training_set(features: pd.DataFrame, labels: pd.Series, label_end_dates: pd.Series,
+def training_set(features: pd.DataFrame, labels: pd.Series, label_end_dates: pd.Series,
                   cutoff: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Rows with a resolved label known before ``cutoff``, sorted by (date, pair_id)."""
     if not labels.index.equals(label_end_dates.index):
@@ -172,7 +197,7 @@ def train_entry_filter(features: pd.DataFrame, labels: pd.Series, label_end_date
         ``cv_folds_scored``, ``train_base_rate``, ``n_train``.
     """
     cutoff = pd.Timestamp(cutoff)
-    X, y, end = _training_set(features, labels, label_end_dates, cutoff)
+    X, y, end = training_set(features, labels, label_end_dates, cutoff)
     if len(y) < min_samples or len(np.unique(y)) < 2:
         raise ValueError(f"entry filter needs >= {min_samples} resolved candidates of both classes with "
                          f"labels known before cutoff {cutoff.date()}, got {len(y)} "

@@ -36,9 +36,3 @@ def wide_price_matrix(prices: pd.DataFrame, *, what: str = "prices") -> np.ndarr
             f"{prices.index[t].date()} ({int(bad.sum())} bad cells in all); prices must be finite "
             "and > 0: clean the window (pairs_platform.data cleaning) or drop that instrument")
     return values
-
-
-def flat_columns(values: np.ndarray, names) -> list:
-    """Names of columns whose values never change (no pair statistic is defined for them)."""
-    flat = np.ptp(values, axis=0) == 0
-    return [names[j] for j in np.flatnonzero(flat)]

@@ -8,7 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-GROUP_COLUMNS = ("sector", "asset_class")
+GROUP_COLUMNS = ("sector", "asset_class", "economic")
+#: Asset classes whose "economic" group is the sector (equities pair within an industry, futures
+#: within energy / metals / equity index / rates); the other classes (bonds, crypto) are one group each.
+SECTOR_CLASSES = ("equity", "future")
 
 
 def all_pairs(n_series: int) -> tuple[np.ndarray, np.ndarray]:
@@ -27,20 +30,31 @@ def pairs_within_labels(labels) -> tuple[np.ndarray, np.ndarray]:
 
 
 def group_labels(columns, instruments: pd.DataFrame | None, group_by: str) -> np.ndarray:
-    """The ``group_by`` value ('sector' or 'asset_class') of each price column, from the instrument
-    table (indexed by instrument_id). Raises naming the instruments it does not know."""
+    """The ``group_by`` value of each price column, from the instrument table (indexed by
+    instrument_id): 'sector', 'asset_class' or 'economic' (the sector for equities and futures, the
+    asset class otherwise; see :data:`SECTOR_CLASSES`). Raises naming the instruments it does not know."""
     if group_by not in GROUP_COLUMNS:
         raise ValueError(f"group_by must be one of {GROUP_COLUMNS}, got {group_by!r}")
     if instruments is None:
         raise ValueError("candidates='group' needs the instrument table (instruments=...), "
                          "built by pairs_platform.data.instruments")
-    if group_by not in instruments.columns:
-        raise KeyError(f"instrument table has no {group_by!r} column; see docs/architecture.md")
+    needed = ["sector", "asset_class"] if group_by == "economic" else [group_by]
+    absent = [c for c in needed if c not in instruments.columns]
+    if absent:
+        raise KeyError(f"instrument table has no {absent} column(s) for group_by={group_by!r}; "
+                       "see docs/architecture.md")
     missing = [c for c in columns if c not in instruments.index]
     if missing:
         raise KeyError(f"instruments {missing[:10]} are price columns but not in the instrument "
                        "table; add them to the table or drop their prices")
-    labels = instruments.loc[list(columns), group_by].astype(object)
+    rows = instruments.loc[list(columns)]
+    if group_by == "economic":
+        by_sector = rows["asset_class"].isin(SECTOR_CLASSES)
+        labels = (rows["asset_class"].astype(str) + ":"
+                  + rows["sector"].astype(str).where(by_sector, "")).where(
+            ~by_sector | (rows["sector"].astype(str).str.len() > 0))
+        return labels.astype(object).to_numpy()
+    labels = rows[group_by].astype(object)
     return labels.where(labels.astype(str).str.len() > 0).to_numpy()
 
 

@@ -11,14 +11,16 @@ and ``spread_std`` (ddof=1) are of that spread over the formation window given.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.pairs import candidates as cand
 from pairs_platform.pairs import screening, spread_stats
 from pairs_platform.pairs._validation import wide_price_matrix
+from pairs_platform.pairs.funnel import expected_false_discoveries, explain_funnel
 from pairs_platform.pairs.distance import distance_spread_stats, pair_ssd
 from pairs_platform.pairs.hedge import ols_hedge, tls_hedge
 
@@ -48,11 +50,11 @@ class PairFilters:
     """
 
     min_half_life: float | None = 1.0
-    max_half_life: float | None = 252.0
+    max_half_life: float | None = float(TRADING_DAYS_PER_YEAR)
     max_hurst: float | None = 0.5
     min_crossings_per_year: float | None = 12.0
     min_correlation: float | None = None
-    periods_per_year: float = 252.0
+    periods_per_year: float = float(TRADING_DAYS_PER_YEAR)
 
     def _rules(self):
         low = -np.inf if self.min_half_life is None else self.min_half_life
@@ -177,7 +179,8 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     method : "engle_granger" (tests with BH q-values, pass q <= fdr), "johansen" (trace test of
         r = 0 at ``johansen_options["level"]``, default 0.95) or "distance" (``n_pairs`` smallest
         SSD of normalized prices, Gatev et al. 2006).
-    candidates : "all", "group" (same ``group_by`` value: "sector" or "asset_class"), "optics"
+    candidates : "all", "group" (same ``group_by`` value: "sector", "asset_class" or "economic":
+        sector for equities and futures, asset class otherwise), "optics"
         (PCA + OPTICS of returns, ``optics_options`` for :func:`candidates.optics_labels`) or an
         explicit list of (y, x) instrument ids.
     trend, maxlag, autolag : Engle-Granger options (statsmodels ``coint``'s). The default lag
@@ -199,7 +202,13 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     alpha, half_life, spread_mean, spread_std, pvalue, qvalue, stat`` and the other statistics
     (lag, pvalue_reverse, pvalue_pair, correlation, hurst, crossings_per_year, ssd,
     gatev_spread_std, johansen_trace, johansen_max_eig, ...). ``attrs["funnel"]`` holds the counts
-    (candidates, tested, passed_test, passed_<filter>..., selected) and ``screening_seconds``.
+    (candidates, tested, passed_test, passed_<filter>..., selected) and ``screening_seconds``;
+    ``attrs["funnel_explained"]`` the same steps as ``{step: (count, explanation)}``;
+    ``attrs["n_tests"]`` the number of pair-level tests (the multiple-testing burden) and
+    ``attrs["expected_false_discoveries"]`` an upper bound on the false pairs among those that
+    passed the test (see :func:`pairs_platform.pairs.funnel.expected_false_discoveries`).
+    The default (Benjamini-Hochberg at ``fdr``) is the one that controls false pairs; see
+    :class:`pairs_platform.pairs.integrity.SelectionPolicy` for the measured default settings.
     """
     started = time.perf_counter()
     hedge = hedge or DEFAULT_HEDGE.get(method, "ols")
@@ -226,10 +235,20 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                           "x": np.asarray(names, dtype=object)[survivors.ix], **stats})
     table = _filter_and_rank(table, filters, method, max_pairs, funnel)
     funnel.update(selected=int(len(table)), screening_seconds=time.perf_counter() - started)
-    return _with_attrs(table, funnel, prices)
+    settings = {"method": method, "candidates": candidates if isinstance(candidates, str) else "list",
+                "group_by": group_by, "direction": direction, "fdr": fdr, "max_pairs": max_pairs,
+                "max_pvalue": max_pvalue if method == "engle_granger" else None,
+                **asdict(filters or NO_FILTERS)}
+    return _with_attrs(table, funnel, prices, settings)
 
 
-def _with_attrs(table: pd.DataFrame, funnel: dict, prices: pd.DataFrame) -> pd.DataFrame:
+def _with_attrs(table: pd.DataFrame, funnel: dict, prices: pd.DataFrame, settings: dict) -> pd.DataFrame:
     table.attrs["funnel"] = funnel
+    table.attrs["n_tests"] = funnel["candidates"]
+    table.attrs["expected_false_discoveries"] = (
+        expected_false_discoveries(funnel["candidates"], funnel["passed_test"], settings["fdr"],
+                                   settings["max_pvalue"])
+        if settings["method"] == "engle_granger" else float("nan"))
+    table.attrs["funnel_explained"] = explain_funnel(funnel, settings)
     table.attrs["formation_start"], table.attrs["formation_end"] = prices.index[0], prices.index[-1]
     return table

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+
 LN2 = float(np.log(2.0))
 
 
@@ -48,7 +50,7 @@ def hurst_exponent(spread: np.ndarray, max_lag: int = 100) -> np.ndarray:
     return log_lag @ (log_std - log_std.mean(axis=0)) / (log_lag @ log_lag)
 
 
-def crossings_per_year(spread: np.ndarray, periods_per_year: float = 252.0) -> np.ndarray:
+def crossings_per_year(spread: np.ndarray, periods_per_year: float = float(TRADING_DAYS_PER_YEAR)) -> np.ndarray:
     """How often the spread crosses its own formation mean, per year of ``periods_per_year`` bars."""
     sign = np.sign(spread - spread.mean(axis=0))
     crossings = np.count_nonzero(sign[1:] * sign[:-1] < 0, axis=0)

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.backtest.metrics import drawdown_series  # noqa: E402
 
 WIDTH = 10.0
@@ -68,7 +69,7 @@ def monthly_heatmap_png(returns: pd.Series) -> bytes:
 def rolling_sharpe_png(returns: pd.Series, window: int = 126) -> bytes:
     """Rolling annualized Sharpe ratio over ``window`` bars."""
     roll = returns.rolling(window)
-    sharpe = roll.mean() / roll.std(ddof=1) * np.sqrt(252.0)
+    sharpe = roll.mean() / roll.std(ddof=1) * np.sqrt(TRADING_DAYS_PER_YEAR)
     fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
     ax.plot(sharpe.index, sharpe.to_numpy(), color="#444444", lw=1.0)
     ax.axhline(0.0, color="black", lw=0.6)

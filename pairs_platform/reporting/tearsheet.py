@@ -4,9 +4,11 @@ from __future__ import annotations
 import base64
 import html
 import math
+from pathlib import Path
 
 import pandas as pd
 
+from pairs_platform.identifiers import validate_strategy_id
 from pairs_platform.reporting import plots
 
 MAX_TRADES_SHOWN = 500
@@ -80,3 +82,27 @@ def render_tearsheet(result, title: str) -> str:
     ]
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
+
+
+def write_tearsheet(result, strategy_id: str, folder: Path) -> Path:
+    """Write the walk-forward tear sheet of ``strategy_id`` to ``folder/<strategy_id>_tearsheet.html``.
+
+    Parameters
+    ----------
+    result : pairs_platform.backtest.BacktestResult
+        The backtest to report.
+    strategy_id : str
+        Names the file, so it is checked with :func:`pairs_platform.identifiers.validate_strategy_id`.
+    folder : Path
+        Reports folder (created if missing).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    validate_strategy_id(strategy_id, "tear sheet file name")
+    path = Path(folder) / f"{strategy_id}_tearsheet.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_tearsheet(result, f"{strategy_id}: walk-forward backtest"), encoding="utf-8")
+    return path

@@ -47,7 +47,7 @@ LIM_INSTRUMENT = 3
 LIM_DRAWDOWN = 4
 N_LIMITS = 5
 
-ASSET_CLASSES = ("equity", "future", "fixed_income", "crypto")
+from pairs_platform.identifiers import ASSET_CLASSES  # noqa: E402  (re-exported for the kernels)
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,34 @@ import pandas as pd
 SCHEDULE_COLUMNS = ("y", "x", "beta", "alpha", "spread_mean", "spread_std", "trade_start", "trade_end")
 
 
-def _check_schedule(prices: pd.DataFrame, schedule: pd.DataFrame) -> None:
+def check_schedule(prices: pd.DataFrame, schedule: pd.DataFrame) -> None:
+    """Raise a clear error unless ``schedule`` has the schedule columns and names only price columns.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame
+        Wide prices (one column per instrument).
+    schedule : pd.DataFrame
+        The pair schedule (``pairs.schedule.build_pair_schedule``).
+
+    Raises
+    ------
+    ValueError
+        If schedule columns are missing.
+    KeyError
+        If a leg is not a price column.
+    """
     missing = [c for c in SCHEDULE_COLUMNS if c not in schedule.columns]
     if missing:
         raise ValueError(f"pair schedule lacks columns {missing}; build it with "
-                         "pairs_platform.backtest.walkforward.build_pair_schedule")
+                         "pairs_platform.pairs.schedule.build_pair_schedule")
     unknown = sorted(set(schedule["y"]).union(schedule["x"]) - set(prices.columns))
     if unknown:
         raise KeyError(f"pair schedule names instruments {unknown} that are not price columns; "
                        "load their prices or drop those pairs")
+
+
+_check_schedule = check_schedule  # the name backtest/inputs.py still calls; drop once it calls check_schedule
 
 
 def leg_index(prices: pd.DataFrame, schedule: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +54,7 @@ def leg_index(prices: pd.DataFrame, schedule: pd.DataFrame) -> tuple[np.ndarray,
 
 def pair_spreads(prices: pd.DataFrame, schedule: pd.DataFrame) -> np.ndarray:
     """(T, K) spreads of every schedule row over every date of ``prices`` (positive price levels)."""
-    _check_schedule(prices, schedule)
+    check_schedule(prices, schedule)
     logp = np.log(prices.to_numpy(dtype=np.float64))
     iy, ix = leg_index(prices, schedule)
     beta = schedule["beta"].to_numpy(dtype=np.float64)

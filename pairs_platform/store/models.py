@@ -2,7 +2,7 @@
 
 A scikit-learn estimator is written with ``skops.io`` and loaded only if every type skops does
 not trust by default is on the reviewed list :func:`trusted_model_types` (the
-``SKOPS_TRUSTED_TYPES`` of :mod:`pairs_platform.ml.registry`, the one source of that list).
+``SKOPS_TRUSTED_TYPES`` of :mod:`pairs_platform.ml.training`, the one source of that list).
 
 A value no safe codec can hold is pickled only when ``PAIRS_STORE_KEY`` is set: the file is
 ``MAGIC + HMAC-SHA256(key, MAGIC + payload) + payload``, and the tag is checked with
@@ -30,7 +30,7 @@ KEY_HINT = (f"set {KEY_ENV} to a secret of at least {MIN_KEY_CHARS} characters, 
 
 def trusted_model_types() -> frozenset[str]:
     """Every type name our reviewed model pipelines may need beyond skops' defaults."""
-    from pairs_platform.ml.registry import SKOPS_TRUSTED_TYPES
+    from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES
 
     return frozenset(name for names in SKOPS_TRUSTED_TYPES.values() for name in names)
 
@@ -42,7 +42,7 @@ def _check_model_types(data: bytes, path: UPath) -> list[str]:
     unknown = sorted(set(untrusted) - trusted_model_types())
     if unknown:
         raise StoreError(f"{path}: the model holds types {unknown} that are not on the reviewed list; "
-                         "review them and add them to SKOPS_TRUSTED_TYPES in pairs_platform/ml/registry.py "
+                         "review them and add them to SKOPS_TRUSTED_TYPES in pairs_platform/ml/training.py "
                          "(never load a model from an unknown source)")
     return untrusted
 

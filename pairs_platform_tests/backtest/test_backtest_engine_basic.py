@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.backtest import CostModel, RiskLimits, StrategyParams, run_backtest, run_grid
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from synth_backtest_data import instrument_table, ols_selector, synthetic_prices
 
 PAIRS = [("EQ:S0", "EQ:S1"), ("EQ:S2", "EQ:S3"), ("EQ:S4", "EQ:S5"), ("EQ:S0", "EQ:S2")]

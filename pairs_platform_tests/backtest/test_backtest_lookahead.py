@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.backtest import CostModel, RiskLimits, StrategyParams, run_backtest
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.signals.dynamic_hedge import rolling_hedge, spread_change_volatility
 from pairs_platform.signals.spreads import pair_spreads
 from synth_backtest_data import ols_selector, synthetic_prices

@@ -8,9 +8,10 @@ import pytest
 
 from pairs_platform.backtest import CostModel, RiskLimits, StrategyParams, run_backtest
 from pairs_platform.backtest.optimize import (
-    grid_params, grid_search, log_search_to_mlflow, random_params, random_search, walk_forward_search,
+    grid_params, grid_search, random_params, random_search, walk_forward_search,
 )
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
+from pairs_platform.tracking.search import log_search_to_mlflow
 from synth_backtest_data import ols_selector, synthetic_prices
 
 PAIRS = [("EQ:S0", "EQ:S1"), ("EQ:S2", "EQ:S3"), ("EQ:S4", "EQ:S5")]

@@ -1,7 +1,7 @@
 """The Gatev-style replication pipeline: selector re-normalizes at the formation end; runs end to end."""
 import numpy as np
 
-from pairs_platform.backtest.replication import gatev_selector, headline_table, run_replication
+from pairs_platform.research.replication import gatev_selector, headline_table, run_replication
 from synth_backtest_data import instrument_table, synthetic_prices
 
 

@@ -3,7 +3,7 @@ import base64
 import re
 
 from pairs_platform.backtest import StrategyParams, run_backtest
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.reporting.plots import monthly_returns
 from pairs_platform.reporting.tearsheet import equity_curve_png, render_tearsheet
 from synth_backtest_data import ols_selector, synthetic_prices

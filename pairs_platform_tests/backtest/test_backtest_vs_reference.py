@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.backtest import CostModel, RiskLimits, StrategyParams, run_backtest
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from reference_simulator import ReferenceSimulator
 from synth_backtest_data import instrument_table, ols_selector, synthetic_prices
 

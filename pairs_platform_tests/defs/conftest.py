@@ -7,8 +7,8 @@ import pytest
 
 from pairs_platform.defs.definitions import build_definitions
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
-from pairs_platform.defs.resources import LedgerResource, MLflowResource, PriceSourcesResource
-from pairs_platform.defs.strategy import StrategyResource
+from pairs_platform.defs.shared.resources import LedgerResource, MLflowResource, PriceSourcesResource
+from pairs_platform.defs.shared.strategy import StrategyResource
 
 START, END = "2021-09-01", "2022-12-28"
 

@@ -3,7 +3,7 @@ import dagster as dg
 import pytest
 
 from pairs_platform.data.errors import DataQualityError
-from pairs_platform.defs.resources import PriceSourcesResource
+from pairs_platform.defs.shared.resources import PriceSourcesResource
 
 from conftest import make_defs, run_range
 
@@ -25,7 +25,7 @@ def test_garbage_row_in_a_user_file_stops_the_run_with_a_clear_error(tmp_path, m
 
 def test_files_source_without_a_folder_is_refused_with_the_fix():
     with pytest.raises(ValueError, match="files_dir"):
-        PriceSourcesResource(equity="files").source_for("equity")
+        PriceSourcesResource(equity="files").config().source_for("equity")
 
 
 def test_a_users_own_instrument_comes_through_not_dropped(tmp_path, monkeypatch):

@@ -1,5 +1,14 @@
-"""House rules that keep the architecture honest, and the workspace the CLI loads."""
+"""House rules that keep the architecture honest, and the workspace the CLI loads.
+
+The core packages form layers; a package may import only the packages its row of ``ALLOWED`` names
+(plus itself), so dependencies point one way and cannot cycle:
+
+    conventions, identifiers, settings  <-  data  <-  pairs  <-  signals  <-  ml, risk  <-  backtest
+    <-  reporting  <-  tracking, strategy, research;   execution (order manager, risk engine, brokers,
+    ledger) <- risk, data;   cli <- execution;   nothing imports defs.
+"""
 import ast
+import graphlib
 import os
 import shutil
 import subprocess
@@ -7,6 +16,47 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "pairs_platform"
+BASE = {"conventions", "identifiers", "settings", "paths"}
+ALLOWED: dict[str, set[str]] = {
+    "conventions": set(), "identifiers": set(), "settings": set(), "paths": set(),
+    "data": BASE,
+    "pairs": BASE | {"data"},
+    "signals": BASE | {"data", "pairs"},
+    "ml": BASE | {"data", "pairs", "signals"},
+    "risk": BASE | {"data", "pairs", "signals"},
+    "backtest": BASE | {"data", "pairs", "signals", "risk"},
+    "reporting": BASE | {"data", "pairs", "signals", "risk", "backtest"},
+    "tracking": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting"},
+    "strategy": BASE | {"data", "pairs", "signals", "risk", "backtest"},
+    "research": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting"},
+    "execution": BASE | {"data", "risk"},
+    "cli": BASE | {"data", "risk", "execution"},
+    "store": BASE | {"data", "pairs", "signals", "ml"},
+    "alerts": BASE | {"execution", "risk"},
+    "api": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting", "execution", "store", "strategy",
+            "alerts", "tracking"},
+}
+MAX_FILE_LINES = 400       # a file has fewer lines than this
+MAX_FUNCTION_LINES = 60    # code lines of a function, its docstring excluded
+EXEMPT_FUNCTIONS: set[str] = set()  # "path.py:function" of compiled kernels, if one ever must be longer
+
+
+def _imports(path: Path) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _core_files():
+    for path in sorted(CORE.rglob("*.py")):
+        parts = path.relative_to(CORE).parts
+        if (len(parts) > 1 and parts[0] != "defs") or (len(parts) == 1 and parts[0] != "__init__.py"):
+            yield parts[0].removesuffix(".py"), path
 
 
 def test_only_the_defs_package_imports_dagster():
@@ -31,3 +81,43 @@ def test_dagster_definitions_validate_accepts_the_workspace(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Validation successful" in done.stdout + done.stderr
+
+
+def test_the_allowed_dependency_table_has_no_cycle():
+    graphlib.TopologicalSorter(ALLOWED).static_order()  # raises CycleError on a cycle
+
+
+def test_core_packages_import_only_the_layers_below_them():
+    offenders = []
+    for package, path in _core_files():
+        if package not in ALLOWED:
+            offenders.append(f"{path.relative_to(ROOT)}: package {package!r} has no row in ALLOWED; add one")
+            continue
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "pairs_platform" or len(parts) < 2 or parts[1] == package:
+                continue
+            if parts[1] not in ALLOWED[package]:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}: {package} may import only "
+                                 f"{sorted(ALLOWED[package])}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_files_and_functions_stay_small():
+    offenders = []
+    for path in sorted(CORE.rglob("*.py")):
+        source = path.read_text()
+        lines = len(source.splitlines())
+        if lines >= MAX_FILE_LINES:
+            offenders.append(f"{path.relative_to(ROOT)}: {lines} lines (limit {MAX_FILE_LINES}); split it")
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            length = node.end_lineno - node.lineno + 1
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                length -= first.end_lineno - first.lineno + 1
+            where = f"{path.relative_to(ROOT)}:{node.name}"
+            if length > MAX_FUNCTION_LINES and where not in EXEMPT_FUNCTIONS:
+                offenders.append(f"{where}: {length} code lines (limit {MAX_FUNCTION_LINES}); split it")
+    assert not offenders, "\n".join(offenders)

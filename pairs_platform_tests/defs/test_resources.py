@@ -1,5 +1,5 @@
 """Resources that talk to stores: MLflow runs land in our experiment, even on a fresh store."""
-from pairs_platform.defs.resources import MLflowResource
+from pairs_platform.defs.shared.resources import MLflowResource
 
 
 def test_activate_makes_a_new_experiment_the_active_one(tmp_path):

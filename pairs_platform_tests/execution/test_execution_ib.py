@@ -85,11 +85,15 @@ def test_find_by_order_ref_in_trades_and_executions():
     assert find_by_order_ref([trade, fill], "pp-c") is None
 
 
-def test_live_trading_guard():
-    ensure_live_enabled(True)
-    for flag in (False, None, "true", 1):
+def test_live_trading_guard_reads_the_environment_only():
+    on = {"PAIRS_LIVE_TRADING_ENABLED": "true", "IB_ACCOUNT": "U111, U222"}
+    assert ensure_live_enabled(on) == {"U111", "U222"}
+    for env in ({}, {"PAIRS_LIVE_TRADING_ENABLED": "false", "IB_ACCOUNT": "U111"},
+                {"PAIRS_LIVE_TRADING_ENABLED": "1", "IB_ACCOUNT": "U111"}):
         with pytest.raises(LiveTradingDisabled, match="live trading is disabled"):
-            ensure_live_enabled(flag)
+            ensure_live_enabled(env)
+    with pytest.raises(LiveTradingDisabled, match="needs an account allowlist"):
+        ensure_live_enabled({"PAIRS_LIVE_TRADING_ENABLED": "true"})
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ib_async") is not None
@@ -104,7 +108,8 @@ def test_submit_and_cancel_refuse_unless_live_enabled(monkeypatch):
     import pairs_platform.execution.ib as ib_module
 
     monkeypatch.setattr(ib_module, "import_ib_library", lambda: SimpleNamespace())
-    broker = IBBroker(instruments=INSTRUMENTS)  # live_enabled defaults to False
+    monkeypatch.delenv("PAIRS_LIVE_TRADING_ENABLED", raising=False)
+    broker = IBBroker(instruments=INSTRUMENTS)  # no environment flag: nothing goes out
     with pytest.raises(LiveTradingDisabled):
         broker.submit(_order("EQ:KO"))
     with pytest.raises(LiveTradingDisabled):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from pairs_platform.execution import (
     ExecutionInputError, Fill, Ledger, LedgerSchemaError, Order, OrderAck, OrderStatus, Side,
-    make_client_order_id,
+    TradingState, make_client_order_id,
 )
 from pairs_platform.execution import ledger_schema
 from pairs_platform.execution.ledger import apply_fill_to_position
@@ -39,10 +39,7 @@ def test_migrations_apply_once_and_are_idempotent(ledger_url):
     assert second.migrate() == []
     with second.engine.connect() as conn:
         versions = conn.execute(sa.select(ledger_schema.schema_version_table.c.version)).scalars().all()
-        switch_rows = conn.execute(sa.select(sa.func.count()).select_from(
-            ledger_schema.kill_switch_table)).scalar()
-    assert versions == [1]
-    assert switch_rows == 1
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
     second.close()
 
 
@@ -57,13 +54,14 @@ def test_a_new_migration_is_applied_once_on_top_of_existing_ones(ledger):
     def add_note_column(conn):
         conn.execute(sa.text("ALTER TABLE positions ADD COLUMN note VARCHAR(20)"))
 
-    extended = (*MIGRATIONS, Migration(2, "positions.note", add_note_column))
-    assert apply_migrations(ledger.engine, extended) == [2]
+    nxt = len(MIGRATIONS) + 1
+    extended = (*MIGRATIONS, Migration(nxt, "positions.note", add_note_column))
+    assert apply_migrations(ledger.engine, extended) == [nxt]
     assert apply_migrations(ledger.engine, extended) == []
     columns = {c["name"] for c in sa.inspect(ledger.engine).get_columns("positions")}
     assert "note" in columns
     with pytest.raises(LedgerSchemaError, match="newer than this code knows"):
-        ledger.migrate()  # the code only knows version 1 now: refuse, do not guess
+        ledger.migrate()  # the code does not know that version: refuse, do not guess
 
 
 def test_a_failing_migration_rolls_back_completely(ledger):
@@ -72,8 +70,8 @@ def test_a_failing_migration_rolls_back_completely(ledger):
         conn.execute(sa.text("SELECT * FROM no_such_table"))
 
     with pytest.raises(sa.exc.DBAPIError):
-        apply_migrations(ledger.engine, (*MIGRATIONS, Migration(2, "broken", half_broken)))
-    assert ledger.schema_version() == 1
+        apply_migrations(ledger.engine, (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "broken", half_broken)))
+    assert ledger.schema_version() == len(MIGRATIONS)
     assert not sa.inspect(ledger.engine).has_table("scratch")
 
 
@@ -161,20 +159,39 @@ def test_position_arithmetic(start, fill, expected):
     assert apply_fill_to_position(*start, *fill) == pytest.approx(expected)
 
 
-# ---- kill switch and frames -------------------------------------------------------------------
-def test_kill_switch_persists_across_connections(ledger_url):
+# ---- trading state and frames ----------------------------------------------------------------
+def test_trading_state_persists_across_connections_with_its_cause(ledger_url):
     first = Ledger(ledger_url)
-    assert first.kill_switch().engaged is False
-    first.engage_kill_switch("drawdown 12% > 10% limit")
+    assert first.trading_state().state is TradingState.ACTIVE
+    first.set_trading_state(TradingState.HALTED, "alice", "drawdown 12% > 10% limit")
     first.close()
     second = Ledger(ledger_url)
-    state = second.kill_switch()
-    assert state.engaged and state.reason == "drawdown 12% > 10% limit" and state.at is not None
-    with pytest.raises(ExecutionInputError, match="needs a reason"):
-        second.engage_kill_switch("  ")
-    second.release_kill_switch()
-    assert second.kill_switch().engaged is False
+    state = second.trading_state("any-strategy")  # a global halt applies to every strategy
+    assert (state.state, state.who, state.reason) == (TradingState.HALTED, "alice", "drawdown 12% > 10% limit")
+    assert state.at is not None
+    with pytest.raises(ExecutionInputError, match="needs a non-empty reason"):
+        second.set_trading_state(TradingState.ACTIVE, "alice", "  ")
+    second.set_trading_state(TradingState.REDUCING, "bob", "only reductions for s1", strategy_id="s1")
+    second.set_trading_state(TradingState.ACTIVE, "alice", "checked")
+    assert second.trading_state().state is TradingState.ACTIVE
+    assert second.trading_state("s1").state is TradingState.REDUCING  # most restrictive wins
+    history = second.trading_state_history()
+    assert history[["scope", "state", "who"]].values.tolist() == [
+        ["*", "halted", "alice"], ["s1", "reducing", "bob"], ["*", "active", "alice"]]
     second.close()
+
+
+def test_v1_engaged_kill_switch_becomes_halted_in_v2(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Ledger(url, migrate=False)
+    apply_migrations(old.engine, MIGRATIONS[:1])
+    with old.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE kill_switch SET engaged = 1, reason = 'outage'"))
+    assert old.migrate() == [2]
+    state = old.trading_state()
+    assert state.state is TradingState.HALTED and "outage" in state.reason
+    assert not sa.inspect(old.engine).has_table("kill_switch")
+    old.close()
 
 
 def test_empty_frames_have_their_columns(ledger):
@@ -189,5 +206,5 @@ def test_empty_frames_have_their_columns(ledger):
 def test_sqlite_creates_missing_parent_directory(tmp_path):
     url = f"sqlite:///{tmp_path / 'deep' / 'state' / 'ledger.db'}"
     with Ledger(url) as opened:
-        assert opened.schema_version() == 1
+        assert opened.schema_version() == len(MIGRATIONS)
     assert (tmp_path / "deep" / "state" / "ledger.db").exists()

@@ -9,12 +9,15 @@ import pytest
 
 from pairs_platform.execution import (
     ExecutionInputError, Ledger, OpenOrder, Order, OrderAck, OrderManager, OrderStatus,
-    PaperBroker, make_client_order_id,
+    PaperBroker, TradingState, make_client_order_id,
 )
+from pairs_platform.execution.ledger_state import StrategyBook
+from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 T0, T1, T2 = dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 4)
 TARGETS = pd.Series({"EQ:KO": 100, "EQ:PEP": -40.0, "CRYPTO:BTC-USD": 0.25})
 PRICES_T1 = {"EQ:KO": 60.0, "EQ:PEP": 170.0, "CRYPTO:BTC-USD": 42_000.0}
+NO_LIMITS = RiskEngine(RiskEngineConfig.none())  # only the trading state applies
 
 
 class RemoteBroker:
@@ -50,13 +53,13 @@ class RemoteBroker:
 def test_rebalance_sends_deltas_then_nothing_on_rerun(ledger_url):
     ledger = Ledger(ledger_url)
     broker = PaperBroker(ledger)
-    first = OrderManager(broker, ledger).rebalance("s1", T0, TARGETS, reference_prices=PRICES_T1)
+    first = OrderManager(broker, ledger, NO_LIMITS).rebalance("s1", T0, TARGETS, reference_prices=PRICES_T1)
     assert first.n_sent == 3
     assert [o.side.value for o in first.sent] == ["sell", "buy", "buy"]  # sells first
     assert first.deltas.loc["EQ:PEP", "delta"] == -40.0
     # same rebalance again, from a fresh process-like start (new Ledger + manager objects):
     again_ledger = Ledger(ledger_url)
-    again = OrderManager(PaperBroker(again_ledger), again_ledger).rebalance("s1", T0, TARGETS)
+    again = OrderManager(PaperBroker(again_ledger), again_ledger, NO_LIMITS).rebalance("s1", T0, TARGETS)
     assert again.n_sent == 0 and again.skipped == []
     assert (again.deltas["delta"] == 0).all()
     orders = again_ledger.orders_frame("s1")
@@ -64,14 +67,14 @@ def test_rebalance_sends_deltas_then_nothing_on_rerun(ledger_url):
     assert orders.set_index("instrument_id").loc["EQ:KO", "reference_price"] == 60.0
     # after the fills, still nothing to do for that day
     PaperBroker(again_ledger).on_prices(T1, PRICES_T1)
-    assert OrderManager(broker, ledger).rebalance("s1", T0, TARGETS).n_sent == 0
+    assert OrderManager(broker, ledger, NO_LIMITS).rebalance("s1", T0, TARGETS).n_sent == 0
     assert again_ledger.positions("s1") == pytest.approx(TARGETS.astype(float).to_dict())
     ledger.close(), again_ledger.close()
 
 
 def test_next_day_trades_only_the_difference_and_flattens_dropped_names(ledger):
     broker = PaperBroker(ledger)
-    manager = OrderManager(broker, ledger)
+    manager = OrderManager(broker, ledger, NO_LIMITS)
     manager.rebalance("s1", T0, TARGETS)
     broker.on_prices(T1, PRICES_T1)
     report = manager.rebalance("s1", T1, pd.Series({"EQ:KO": 150, "EQ:PEP": -40}))
@@ -81,25 +84,28 @@ def test_next_day_trades_only_the_difference_and_flattens_dropped_names(ledger):
 
 
 def test_kill_switch_blocks_everything_and_says_why(ledger):
-    ledger.engage_kill_switch("manual halt: broker outage")
-    report = OrderManager(PaperBroker(ledger), ledger).rebalance("s1", T0, TARGETS)
+    ledger.set_trading_state(TradingState.HALTED, "ops", "manual halt: broker outage")
+    report = OrderManager(PaperBroker(ledger), ledger, NO_LIMITS).rebalance("s1", T0, TARGETS)
     assert report.n_sent == 0 and ledger.orders_frame().empty
-    assert "kill switch engaged" in report.blocked_reason
+    assert "halted" in report.blocked_reason and "by ops" in report.blocked_reason
     assert "manual halt: broker outage" in report.summary()
-    ledger.release_kill_switch()
-    assert OrderManager(PaperBroker(ledger), ledger).rebalance("s1", T0, TARGETS).n_sent == 3
+    refusals = ledger.refusals_frame()
+    assert sorted(refusals["instrument_id"]) == sorted(TARGETS.index)
+    assert set(refusals["check_name"]) == {"halted"}
+    ledger.set_trading_state(TradingState.ACTIVE, "ops", "outage over")
+    assert OrderManager(PaperBroker(ledger), ledger, NO_LIMITS).rebalance("s1", T0, TARGETS).n_sent == 3
 
 
 def test_interrupted_submit_is_completed_not_duplicated_on_retry(ledger):
     broker = RemoteBroker(fail_on={"EQ:PEP"})
-    manager = OrderManager(broker, ledger)
+    manager = OrderManager(broker, ledger, NO_LIMITS)
     with pytest.raises(ConnectionError):
         manager.rebalance("s1", T0, TARGETS)
-    statuses = ledger.orders_frame().set_index("instrument_id")["status"]
-    assert statuses["EQ:PEP"] == "pending"  # recorded, never acknowledged
+    # write-ahead: all three recorded before the first submit (EQ:PEP, a sell, goes first)
+    assert set(ledger.orders_frame()["status"]) == {"pending"}
     retry = manager.rebalance("s1", T0, TARGETS)
-    assert [o.instrument_id for o in retry.resubmitted] == ["EQ:PEP"]
-    assert {o.instrument_id for o in retry.sent} == {"CRYPTO:BTC-USD", "EQ:KO"}
+    assert sorted(o.instrument_id for o in retry.resubmitted) == sorted(TARGETS.index)
+    assert retry.sent == []
     assert manager.rebalance("s1", T0, TARGETS).n_sent == 0
     orders = ledger.orders_frame()
     assert len(orders) == 3 and set(orders["status"]) == {"submitted"}
@@ -108,7 +114,7 @@ def test_interrupted_submit_is_completed_not_duplicated_on_retry(ledger):
 
 def test_lost_acknowledgement_is_deduplicated_by_the_broker(ledger):
     broker = RemoteBroker(fail_on={"EQ:KO"}, accept_then_fail=True)
-    manager = OrderManager(broker, ledger)
+    manager = OrderManager(broker, ledger, NO_LIMITS)
     with pytest.raises(ConnectionError):
         manager.rebalance("s1", T0, TARGETS)
     manager.rebalance("s1", T0, TARGETS)
@@ -119,7 +125,7 @@ def test_lost_acknowledgement_is_deduplicated_by_the_broker(ledger):
 
 def test_stale_pending_orders_are_cancelled_before_the_next_day(ledger):
     broker = RemoteBroker(fail_on={"EQ:KO"})
-    manager = OrderManager(broker, ledger)
+    manager = OrderManager(broker, ledger, NO_LIMITS)
     with pytest.raises(ConnectionError):
         manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
     report = manager.rebalance("s1", T1, pd.Series({"EQ:KO": 100}))
@@ -127,21 +133,30 @@ def test_stale_pending_orders_are_cancelled_before_the_next_day(ledger):
     assert [(o.instrument_id, o.as_of, o.quantity) for o in report.sent] == [("EQ:KO", T1, 100)]
 
 
-def test_pre_trade_check_refusal_is_recorded_and_not_sent(ledger):
-    def no_crypto(order: Order) -> str | None:
-        return "crypto disabled for s1" if order.instrument_id.startswith("CRYPTO:") else None
-
+def test_risk_engine_refusal_is_recorded_and_not_sent(ledger):
+    instruments = pd.DataFrame(
+        {"multiplier": 1.0, "asset_class": ["equity", "equity", "crypto"], "lot_size": 1.0,
+         "shortable": [True, False, True]}, index=pd.Index(["EQ:KO", "EQ:PEP", "CRYPTO:BTC-USD"]))
     broker = PaperBroker(ledger)
-    report = OrderManager(broker, ledger, pre_trade_check=no_crypto).rebalance("s1", T0, TARGETS)
-    assert [r.instrument_id for r in report.refused] == ["CRYPTO:BTC-USD"]
-    assert report.deltas.loc["CRYPTO:BTC-USD", "action"] == "refused"
-    row = ledger.orders_frame().set_index("instrument_id").loc["CRYPTO:BTC-USD"]
-    assert row["status"] == "rejected" and "crypto disabled" in row["reason"]
-    assert {o.instrument_id for o in broker.open_orders()} == {"EQ:KO", "EQ:PEP"}
+    risk = RiskEngine(RiskEngineConfig.none(), instruments)
+    report = OrderManager(broker, ledger, risk).rebalance("s1", T0, TARGETS, PRICES_T1)
+    assert [r.instrument_id for r in report.refused] == ["EQ:PEP"]
+    assert report.refused[0].reason.startswith("not_shortable: EQ:PEP may not be sold short")
+    assert report.deltas.loc["EQ:PEP", "action"] == "refused"
+    assert "EQ:PEP" not in set(ledger.orders_frame()["instrument_id"])  # a refusal is not an order
+    row = ledger.refusals_frame().iloc[0]
+    assert (row["instrument_id"], row["check_name"], row["side"], row["quantity"]) == (
+        "EQ:PEP", "not_shortable", "sell", 40.0)
+    assert {o.instrument_id for o in broker.open_orders()} == {"EQ:KO", "CRYPTO:BTC-USD"}
+
+
+def test_order_manager_refuses_to_run_without_a_risk_engine(ledger):
+    with pytest.raises(ExecutionInputError, match="needs a RiskEngine"):
+        OrderManager(PaperBroker(ledger), ledger, None)
 
 
 def test_changed_targets_on_the_same_day_are_skipped_with_a_reason(ledger):
-    manager = OrderManager(PaperBroker(ledger), ledger)
+    manager = OrderManager(PaperBroker(ledger), ledger, NO_LIMITS)
     manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
     report = manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100, "EQ:PEP": 10}))
     assert [o.instrument_id for o in report.sent] == ["EQ:PEP"]
@@ -151,7 +166,7 @@ def test_changed_targets_on_the_same_day_are_skipped_with_a_reason(ledger):
 
 
 def test_rebalancing_an_earlier_day_than_the_ledger_is_refused(ledger):
-    manager = OrderManager(PaperBroker(ledger), ledger)
+    manager = OrderManager(PaperBroker(ledger), ledger, NO_LIMITS)
     manager.rebalance("s1", T1, pd.Series({"EQ:KO": 100}))
     with pytest.raises(ExecutionInputError, match="only moves forward"):
         manager.rebalance("s1", T0, pd.Series({"EQ:KO": 50}))
@@ -169,14 +184,14 @@ def test_rebalancing_an_earlier_day_than_the_ledger_is_refused(ledger):
 def test_bad_targets_name_the_instrument_and_the_fix(tmp_path, targets, pattern):
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
     with pytest.raises(ExecutionInputError, match=pattern):
-        OrderManager(PaperBroker(ledger), ledger).rebalance("s1", T0, targets)
+        OrderManager(PaperBroker(ledger), ledger, NO_LIMITS).rebalance("s1", T0, targets)
     assert ledger.orders_frame().empty
 
 
 def test_unknown_instrument_against_the_instrument_table(tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}")
     instruments = pd.DataFrame({"multiplier": [1.0]}, index=pd.Index(["EQ:KO"]))
-    manager = OrderManager(PaperBroker(ledger), ledger, instruments=instruments)
+    manager = OrderManager(PaperBroker(ledger), ledger, NO_LIMITS, instruments=instruments)
     with pytest.raises(ExecutionInputError,
                        match=r"unknown instruments \['EQ:ZZZ'\].*add them to the instrument table"):
         manager.rebalance("s1", T0, pd.Series({"EQ:KO": 1, "EQ:ZZZ": 2}))
@@ -199,20 +214,20 @@ def test_paper_crash_between_record_and_submit_fills_once(ledger, monkeypatch):
     monkeypatch.setattr(PaperBroker, "submit", crash_once)
     broker = PaperBroker(ledger)
     with pytest.raises(KeyboardInterrupt):
-        OrderManager(broker, ledger).rebalance("s1", T0, TARGETS)
-    assert ledger.orders_frame()["status"].tolist() == ["pending"]
-    retry = OrderManager(broker, ledger).rebalance("s1", T0, TARGETS)
-    assert retry.n_sent == 3 and len(retry.resubmitted) == 1
+        OrderManager(broker, ledger, NO_LIMITS).rebalance("s1", T0, TARGETS)
+    assert ledger.orders_frame()["status"].tolist() == ["pending"] * 3  # write-ahead
+    retry = OrderManager(broker, ledger, NO_LIMITS).rebalance("s1", T0, TARGETS)
+    assert retry.n_sent == 3 and len(retry.resubmitted) == 3
     fills = broker.on_prices(T1, PRICES_T1)
     assert len(fills) == 3 and len(ledger.fills_frame()) == 3
     assert ledger.positions("s1") == pytest.approx(TARGETS.astype(float).to_dict())
 
 
 def test_unique_constraint_stops_a_duplicate_when_the_check_first_misses(ledger, monkeypatch):
-    manager = OrderManager(PaperBroker(ledger), ledger)
+    manager = OrderManager(PaperBroker(ledger), ledger, NO_LIMITS)
     manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
     ledger.mark_cancelled(make_client_order_id("s1", T0, "EQ:KO"), "user")  # delta 100 again
-    monkeypatch.setattr(type(ledger), "get_order", lambda self, coid: None)  # a racing run
+    monkeypatch.setattr(StrategyBook, "get_order", lambda self, coid: None)  # the check misses
     report = manager.rebalance("s1", T0, pd.Series({"EQ:KO": 100}))
     assert report.n_sent == 0 and report.skipped[0].reason == "recorded concurrently by another run"
     assert len(ledger.orders_frame()) == 1

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.ml.gate import GateData, PromotionPolicy
-from pairs_platform.ml.lifecycle import (CHALLENGER, CHAMPION, RegistryTarget, alias_version, load_champion,
+from pairs_platform.tracking.lifecycle import (CHALLENGER, CHAMPION, RegistryTarget, alias_version, load_champion,
                                          main, register_challenger, rollback, run_promotion_gate)
 from pairs_platform.ml.training import train_entry_filter
 

@@ -3,7 +3,8 @@ import numpy as np
 
 from pairs_platform.ml import (build_features, detect_regimes, entry_labels, regime_allows_entry, to_panel,
                                train_entry_filter)
-from pairs_platform.signals.filters import combine_filters, entry_zone, ml_filter, momentum_filter, regime_filter
+from pairs_platform.signals.entries import entry_zone
+from confirmation_filters import combine_filters, ml_filter, momentum_filter, regime_filter
 from pairs_platform.signals.spreads import pair_ids
 
 

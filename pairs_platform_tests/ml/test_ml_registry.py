@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.ml.registry import load_filter_from_mlflow, log_filter_to_mlflow
+from pairs_platform.tracking.models import load_filter_from_mlflow, log_filter_to_mlflow
 from pairs_platform.ml.training import train_entry_filter
 
 NAME = "pairs_entry_filter_test"

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.signals.filters import combine_filters, entry_zone, ml_filter, momentum_filter, regime_filter
+from pairs_platform.signals.entries import entry_zone
+from confirmation_filters import combine_filters, ml_filter, momentum_filter, regime_filter
 
 Z = np.array([[0.0, 0.0], [2.2, -2.5], [2.6, -2.1], [2.3, -1.5], [4.2, -2.4]])
 MASK = np.array([[1, 1], [1, 1], [1, 1], [1, 0], [1, 1]], dtype=bool)

@@ -78,7 +78,7 @@ def test_signal_model_segments_round_trip_via_skops_and_predict_the_same(store, 
 
 
 def test_trusted_model_types_come_from_the_ml_registry_list():
-    from pairs_platform.ml.registry import SKOPS_TRUSTED_TYPES
+    from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES
 
     assert trusted_model_types() == {t for types in SKOPS_TRUSTED_TYPES.values() for t in types}
 

@@ -1,45 +1,12 @@
-"""Price sources behind one protocol, chosen by configuration with ``make_source``."""
+"""Price sources behind one protocol, built by the registry (``make_source``, ``SOURCE_FACTORIES``)."""
 from __future__ import annotations
-
-from typing import Any
 
 from pairs_platform.data.sources.base import BAR_COLUMNS, PriceSource, empty_bars, standardize_bars
 from pairs_platform.data.sources.bundled import BundledSource
 from pairs_platform.data.sources.combined import CombinedSource
 from pairs_platform.data.sources.files import FileSource
+from pairs_platform.data.sources.registry import SOURCE_FACTORIES, SOURCE_KINDS, SourceSelection, make_source
 from pairs_platform.data.sources.synthetic import SyntheticSource
 
-SOURCE_KINDS = ("bundled", "synthetic", "files", "combined", "ib")
-
-
-def make_source(kind: str, **options: Any) -> PriceSource:
-    """Build a price source from configuration.
-
-    - ``'bundled'``: ``BundledSource()`` (no options): real closes of 20 S&P 500 stocks.
-    - ``'synthetic'``: ``SyntheticSource(seed=7, start='1990-01-02')``: all four asset classes.
-    - ``'files'``: ``FileSource(path=...)``: your CSV/Parquet directory.
-    - ``'combined'``: ``CombinedSource(parts=[...])``, each part a kind name or a dict
-      ``{'kind': ..., **options}``; an instrument is served by the first part that has it
-      (default parts: ``['bundled', 'synthetic']``: real equities plus synthetic other classes).
-    - ``'ib'``: reserved for the Interactive Brokers connector (not available yet).
-    """
-    kind = str(kind).lower()
-    if kind == "bundled":
-        return BundledSource(**options)
-    if kind == "synthetic":
-        return SyntheticSource(**options)
-    if kind == "files":
-        return FileSource(**options)
-    if kind == "combined":
-        parts = options.pop("parts", ["bundled", "synthetic"])
-        built = [make_source(p) if isinstance(p, str) else make_source(**dict(p)) for p in parts]
-        return CombinedSource(built, **options)
-    if kind == "ib":
-        raise NotImplementedError("price source 'ib' (Interactive Brokers) is not implemented yet; it will "
-                                  "need `pip install pairs_platform[ib]` and a running TWS/Gateway. Use "
-                                  "'bundled', 'synthetic', 'files' or 'combined' meanwhile.")
-    raise ValueError(f"unknown price source kind {kind!r}; choose one of {SOURCE_KINDS}")
-
-
-__all__ = ["BAR_COLUMNS", "BundledSource", "CombinedSource", "FileSource", "PriceSource", "SOURCE_KINDS",
-           "SyntheticSource", "empty_bars", "make_source", "standardize_bars"]
+__all__ = ["BAR_COLUMNS", "BundledSource", "CombinedSource", "FileSource", "PriceSource", "SOURCE_FACTORIES",
+           "SOURCE_KINDS", "SourceSelection", "SyntheticSource", "empty_bars", "make_source", "standardize_bars"]

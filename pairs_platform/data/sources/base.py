@@ -33,6 +33,10 @@ class PriceSource(Protocol):
         """The instrument ids this source serves, optionally of one asset class."""
         ...
 
+    def instruments(self) -> pd.DataFrame:
+        """The instrument table of what this source serves (``INSTRUMENT_COLUMNS``, by instrument_id)."""
+        ...
+
     def fetch(self, instrument_ids: list[str], start: Any, end: Any) -> pd.DataFrame:
         """Long bars for ``instrument_ids`` from ``start`` to ``end`` inclusive."""
         ...

@@ -17,21 +17,39 @@ from pairs_platform.data.sources.base import (
 
 BUNDLED_FILE = "sp500_dataset.csv.gz"
 BUNDLED_SHA256 = "ee21cac28befb1d0a739a9ceb22184f995394726aa0cfde9a21941d1ac04ac0d"
+#: Real closes of 5 equity factor ETFs (MTUM, QUAL, SIZE, USMV, VLUE), 2014-01-02..2022-12-28.
+ETF_FILE = "factors_dataset.csv.gz"
+ETF_SHA256 = "6eb089953db90c9a38d3283582751701a90db6f59965847fd64b0578de497161"
+ETF_SECTOR = "Equity Factors"
 
 
-def bundled_path():
-    """A ``Traversable`` pointing at the shipped CSV."""
-    return resources.files("pairs_platform.data.bundled") / BUNDLED_FILE
+def bundled_path(name: str = BUNDLED_FILE):
+    """A ``Traversable`` pointing at a shipped CSV (default the 20 stocks)."""
+    return resources.files("pairs_platform.data.bundled") / name
 
 
-@lru_cache(maxsize=1)
-def load_bundled_wide() -> pd.DataFrame:
-    """The bundled closes as a wide frame (``date`` index, columns ``EQ:<ticker>``). Cached; do not mutate."""
-    with bundled_path().open("rb") as fh:
+@lru_cache(maxsize=2)
+def load_bundled_wide(name: str = BUNDLED_FILE) -> pd.DataFrame:
+    """A bundled file's closes as a wide frame (``date`` index, columns ``EQ:<ticker>``). Cached;
+    do not mutate. ``name``: :data:`BUNDLED_FILE` (20 stocks) or :data:`ETF_FILE` (5 factor ETFs)."""
+    with bundled_path(name).open("rb") as fh:
         wide = pd.read_csv(fh, compression="gzip", index_col="Date", parse_dates=["Date"])
     wide.index = pd.DatetimeIndex(wide.index.astype("datetime64[ns]"), name="date")
     wide.columns = [f"EQ:{c}" for c in wide.columns]
     return wide.astype("float64")
+
+
+def etf_instruments() -> pd.DataFrame:
+    """Instrument rows of the bundled factor ETFs (equities, sector :data:`ETF_SECTOR`, bundled),
+    in the columns of ``default_instruments()`` (which does not list them yet)."""
+    from pairs_platform.data.instruments import default_instruments
+    template = default_instruments().loc[["EQ:KO"]]
+    ids = list(load_bundled_wide(ETF_FILE).columns)
+    rows = pd.concat([template] * len(ids))
+    rows.index = pd.Index(ids, name=template.index.name)
+    rows["symbol"] = [i.split(":", 1)[1] for i in ids]
+    rows["exchange"], rows["sector"] = "NYSEARCA", ETF_SECTOR
+    return rows
 
 
 class BundledSource:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.data.calendar import is_trading_day
 from pairs_platform.data.futures import contract_schedule, front_contract_index
 from pairs_platform.data.instruments import MONTH_CODES, asset_class_of, default_instruments
@@ -58,7 +59,7 @@ def _walk(z: np.ndarray, factor: np.ndarray, walk: spec.WalkSpec) -> np.ndarray:
 
 def _ar1_spread(z: np.ndarray, planted: spec.PlantedSpec) -> np.ndarray:
     """Stationary AR(1) on calendar days with the planted half-life (given in trading days)."""
-    phi = np.exp(-np.log(2.0) / (planted.half_life * _DAYS_PER_YEAR / 252.0))
+    phi = np.exp(-np.log(2.0) / (planted.half_life * _DAYS_PER_YEAR / TRADING_DAYS_PER_YEAR))
     shocks = planted.spread_std * np.sqrt(1.0 - phi ** 2) * z
     shocks[0] = planted.spread_std * z[0]  # start in the stationary distribution
     return lfilter([1.0], [1.0, -phi], shocks)
@@ -103,7 +104,7 @@ def _ohlcv(seed: int, iid: str, asset_class: str, dates: pd.DatetimeIndex,
            close: np.ndarray) -> dict[str, np.ndarray]:
     """Open/high/low around the close and a lognormal volume, from the instrument's 'ohlc' stream."""
     z = _daily_normals(seed, iid, "ohlc", dates, width=4)
-    sd = spec.INTRADAY_VOL[asset_class] / np.sqrt(252.0)
+    sd = spec.INTRADAY_VOL[asset_class] / np.sqrt(TRADING_DAYS_PER_YEAR)
     open_ = close * np.exp(0.5 * sd * z[:, 0])
     high = np.maximum(open_, close) * np.exp(0.5 * sd * np.abs(z[:, 1]))
     low = np.minimum(open_, close) * np.exp(-0.5 * sd * np.abs(z[:, 2]))

@@ -1,0 +1,139 @@
+"""The one registry that builds price sources: ``kind -> factory``, and the per-class choice of them.
+
+Kinds (``SOURCE_FACTORIES``):
+
+=============  ============================================================================
+kind           factory and options
+=============  ============================================================================
+``bundled``    ``BundledSource()``: real closes of 20 S&P 500 stocks (no options)
+``synthetic``  ``SyntheticSource(seed=7, start='1990-01-02')``: all four asset classes
+``files``      ``FileSource(path=...)``: your CSV/Parquet folder (with its instruments.csv)
+``combined``   ``CombinedSource(parts=[...])``, each part a kind name or ``{'kind': ..., **options}``;
+               an instrument is served by the first part that has it (default parts
+               ``['bundled', 'synthetic']``)
+``ib``         reserved for the Interactive Brokers connector (raises until it exists)
+=============  ============================================================================
+
+A new source is one entry in ``SOURCE_FACTORIES``. :class:`SourceSelection` says which kind
+serves each asset class (the Dagster ``price_sources`` resource is a thin copy of it) and builds
+the instrument table from those sources.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+
+from pairs_platform.data.instruments import validate_instruments
+from pairs_platform.data.sources.base import PriceSource
+from pairs_platform.data.sources.bundled import BundledSource
+from pairs_platform.data.sources.combined import CombinedSource
+from pairs_platform.data.sources.files import FileSource
+from pairs_platform.data.sources.synthetic import SyntheticSource
+from pairs_platform.identifiers import ASSET_CLASSES
+from pairs_platform.settings import setting
+
+
+def _combined(parts: list | None = None, **options: Any) -> CombinedSource:
+    built = [make_source(p) if isinstance(p, str) else make_source(**dict(p))
+             for p in (parts or ["bundled", "synthetic"])]
+    return CombinedSource(built, **options)
+
+
+def _ib(**_: Any) -> PriceSource:
+    raise NotImplementedError("price source 'ib' (Interactive Brokers) is not implemented yet; it will "
+                              "need `pip install pairs_platform[ib]` and a running TWS/Gateway. Use "
+                              "'bundled', 'synthetic', 'files' or 'combined' meanwhile.")
+
+
+SOURCE_FACTORIES: dict[str, Callable[..., PriceSource]] = {
+    "bundled": BundledSource, "synthetic": SyntheticSource, "files": FileSource,
+    "combined": _combined, "ib": _ib,
+}
+"""Price-source kind -> factory called with the kind's options (see the module docstring)."""
+
+SOURCE_KINDS: tuple[str, ...] = tuple(SOURCE_FACTORIES)
+
+
+def make_source(kind: str, **options: Any) -> PriceSource:
+    """Build a price source from configuration.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``SOURCE_KINDS`` (case-insensitive).
+    **options
+        Passed to the kind's factory.
+
+    Returns
+    -------
+    PriceSource
+        The source.
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, naming the known ones.
+    """
+    factory = SOURCE_FACTORIES.get(str(kind).lower())
+    if factory is None:
+        raise ValueError(f"unknown price source kind {kind!r}; choose one of {SOURCE_KINDS}")
+    return factory(**options)
+
+
+@dataclass(frozen=True)
+class SourceSelection:
+    """Which price-source kind serves each asset class, and the options of those kinds.
+
+    Parameters
+    ----------
+    equity, future, fixed_income, crypto : str
+        Source kind per asset class.
+    synthetic_seed : int
+        Seed of the ``synthetic`` kind.
+    files_dir : str
+        Folder of the ``files`` kind (required when a class uses it).
+    """
+
+    equity: str = setting("bundled", "Source kind of equities (a key of SOURCE_FACTORIES).")
+    future: str = setting("synthetic", "Source kind of futures.")
+    fixed_income: str = setting("synthetic", "Source kind of fixed income.")
+    crypto: str = setting("synthetic", "Source kind of crypto.")
+    synthetic_seed: int = setting(7, "Seed of the synthetic source.")
+    files_dir: str = setting("", "CSV/Parquet folder of the files source (with its instruments.csv).")
+
+    def kind_for(self, asset_class: str) -> str:
+        """The source kind configured for ``asset_class``."""
+        if asset_class not in ASSET_CLASSES:
+            raise ValueError(f"unknown asset class {asset_class!r}; use one of {ASSET_CLASSES}")
+        return getattr(self, asset_class)
+
+    def source_for(self, asset_class: str) -> PriceSource:
+        """Build the source of ``asset_class`` with its kind's options."""
+        kind = self.kind_for(asset_class)
+        if kind == "files" and not self.files_dir:
+            raise ValueError(f"asset class {asset_class!r} uses the files source but files_dir is "
+                             "empty; set the price_sources files_dir to your CSV/Parquet folder")
+        options = {"synthetic": {"seed": self.synthetic_seed}, "files": {"path": self.files_dir}}
+        return make_source(kind, **options.get(kind, {}))
+
+    def instrument_table(self) -> pd.DataFrame:
+        """Every instrument the configured sources serve, each from its class's own source.
+
+        Returns
+        -------
+        pd.DataFrame
+            The validated instrument table (packaged metadata for bundled and synthetic data, a
+            files folder's own instruments.csv; a file without metadata is an error naming it).
+        """
+        parts = []
+        for asset_class in ASSET_CLASSES:
+            table = self.source_for(asset_class).instruments()
+            parts.append(table[table["asset_class"] == asset_class])
+        return validate_instruments(pd.concat(parts).sort_index())
+
+
+def instrument_ids(instruments: pd.DataFrame, asset_class: str) -> list[str]:
+    """The instruments of one asset class in the instrument table."""
+    return list(instruments.index[instruments["asset_class"] == asset_class])

@@ -1,0 +1,1 @@
+"""Execution: paper and live orders of each session, and the sensor that launches paper trading."""

@@ -1,0 +1,9 @@
+"""[execution] jobs: paper and live orders of a session."""
+import dagster as dg
+
+paper_execution_job = dg.define_asset_job(
+    "paper_execution", selection=dg.AssetSelection.assets("paper_executions"),
+    description="Paper orders of one session (launched by the target_positions sensor).")
+live_execution_job = dg.define_asset_job(
+    "live_execution", selection=dg.AssetSelection.assets("live_executions"),
+    description="Live orders through Interactive Brokers; refuses unless live trading is enabled.")

@@ -1,0 +1,1 @@
+"""Research: the walk-forward pair universe, spreads, ML features and market regimes."""

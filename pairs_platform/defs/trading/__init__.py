@@ -1,0 +1,1 @@
+"""Trading: signals, the walk-forward backtest, target positions and the performance report."""

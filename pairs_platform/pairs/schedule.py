@@ -1,0 +1,101 @@
+"""Walk-forward windows and the pair schedule: each formation window chooses pairs from past data only.
+
+A window is ``formation_days`` bars of formation followed by ``trading_days`` bars of trading;
+windows start every ``step_days`` bars (default ``trading_days``: back-to-back trading windows).
+The last window may be partial: its trading window runs past the data, and its ``trade_end`` is
+then extrapolated with business days (``partial`` is True). ``formation_end < trade_start`` always.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+
+WINDOW_COLUMNS = ["window_id", "formation_start", "formation_end", "trade_start", "trade_end"]
+SELECTOR_COLUMNS = ["y", "x", "beta", "alpha", "spread_mean", "spread_std", "half_life", "pvalue"]
+
+
+def walk_forward_windows(dates: pd.DatetimeIndex, formation_days: int = TRADING_DAYS_PER_YEAR, trading_days: int = 126,
+                         step_days: int | None = None) -> pd.DataFrame:
+    """Rolling (formation, trading) windows over ``dates``, one row per window.
+
+    Columns: window_id, formation_start, formation_end, trade_start, trade_end, partial. A window
+    exists whenever its trading window has at least its first bar in ``dates``.
+    """
+    dates = pd.DatetimeIndex(dates)
+    if not dates.is_monotonic_increasing or dates.has_duplicates:
+        raise ValueError("walk_forward_windows: dates must be sorted ascending and unique")
+    step = trading_days if step_days is None else step_days
+    for name, value in (("formation_days", formation_days), ("trading_days", trading_days), ("step_days", step)):
+        if int(value) < 1:
+            raise ValueError(f"walk_forward_windows: {name} must be >= 1, got {value}")
+    starts = np.arange(0, max(len(dates) - formation_days, 0), step)
+    if len(starts) == 0:
+        raise ValueError(f"walk_forward_windows: {len(dates)} dates are too few for a {formation_days}-bar "
+                         "formation window plus one trading bar; load more history or shorten formation_days")
+    trade_first = starts + formation_days
+    trade_last = trade_first + trading_days - 1
+    partial = trade_last > len(dates) - 1
+    trade_end = pd.DatetimeIndex(dates.values[np.minimum(trade_last, len(dates) - 1)])
+    overshoot = trade_last - (len(dates) - 1)
+    if partial.any():
+        trade_end = trade_end.where(~partial, _extrapolate(dates[-1], overshoot, partial))
+    return pd.DataFrame({
+        "window_id": np.arange(len(starts), dtype=np.int64),
+        "formation_start": dates.values[starts],
+        "formation_end": dates.values[trade_first - 1],
+        "trade_start": dates.values[trade_first],
+        "trade_end": trade_end.values,
+        "partial": partial,
+    })
+
+
+def _extrapolate(last: pd.Timestamp, overshoot: np.ndarray, partial: np.ndarray) -> np.ndarray:
+    """Business-day dates ``overshoot`` days after ``last`` where partial (NaT elsewhere)."""
+    base = np.datetime64(last.date(), "D")
+    out = np.full(len(overshoot), np.datetime64("NaT"), dtype="datetime64[D]")
+    out[partial] = np.busday_offset(base, overshoot[partial], roll="forward")
+    return out.astype("datetime64[ns]")
+
+
+def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame,
+                        selector: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """Run ``selector`` on each formation window's prices and stack its pairs with the window columns.
+
+    ``selector`` receives only ``prices`` from formation_start to formation_end (a copy) and returns
+    one row per chosen pair with at least y, x, beta, alpha, spread_mean, spread_std (half_life and
+    pvalue are added as NaN when missing). One row per (window, pair) comes back, ordered by window.
+    """
+    missing = [c for c in WINDOW_COLUMNS if c not in windows.columns]
+    if missing:
+        raise ValueError(f"windows lack columns {missing}; build them with walk_forward_windows")
+    frames = []
+    for window in windows.itertuples(index=False):
+        formation = prices.loc[window.formation_start:window.formation_end].copy()
+        chosen = selector(formation)
+        if chosen is None or len(chosen) == 0:
+            continue
+        frames.append(_with_window(pd.DataFrame(chosen).reset_index(drop=True), window))
+    columns = WINDOW_COLUMNS + SELECTOR_COLUMNS
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    schedule = pd.concat(frames, ignore_index=True)
+    extra = [c for c in schedule.columns if c not in columns]
+    return schedule[columns + extra]
+
+
+def _with_window(chosen: pd.DataFrame, window) -> pd.DataFrame:
+    required = ["y", "x", "beta", "alpha", "spread_mean", "spread_std"]
+    missing = [c for c in required if c not in chosen.columns]
+    if missing:
+        raise ValueError(f"pair selector returned no {missing} columns for the formation window ending "
+                         f"{pd.Timestamp(window.formation_end).date()}; it must return {required}")
+    for column in ("half_life", "pvalue"):
+        if column not in chosen.columns:
+            chosen[column] = np.nan
+    for column in WINDOW_COLUMNS:
+        chosen[column] = getattr(window, column)
+    return chosen

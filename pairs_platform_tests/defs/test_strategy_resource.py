@@ -1,0 +1,57 @@
+"""The launchpad cannot drift from the core configuration; every launchpad field is described."""
+import dataclasses
+
+import pytest
+
+from pairs_platform.backtest.params import StrategyParams
+from pairs_platform.data.sources import SourceSelection
+from pairs_platform.defs.definitions import build_resources
+from pairs_platform.defs.shared.resources import PriceSourcesResource
+from pairs_platform.defs.shared.strategy import StrategyResource
+from pairs_platform.identifiers import InvalidIdentifier
+from pairs_platform.strategy import StrategyConfig
+
+
+@pytest.mark.parametrize("resource, core", [(StrategyResource, StrategyConfig), (PriceSourcesResource, SourceSelection)])
+def test_launchpad_fields_are_the_core_fields(resource, core):
+    launchpad = resource.model_fields
+    assert list(launchpad) == [f.name for f in dataclasses.fields(core)]
+    defaults = resource().config()
+    assert defaults == core()
+    for item in dataclasses.fields(core):
+        assert launchpad[item.name].description == item.metadata["doc"], item.name
+
+
+def test_every_launchpad_field_of_every_resource_has_a_description():
+    resources = {k: v for k, v in build_resources().items() if k != "io_manager"}  # the store's, documented there
+    missing = [f"{key}.{name}" for key, resource in resources.items()
+               for name, info in type(resource).model_fields.items() if not (info.description or "").strip()]
+    assert not missing, missing
+
+
+def test_engine_parameters_come_from_the_config_under_the_same_names():
+    config = StrategyConfig(entry_z=2.5, exit_z=0.25, stop_z=5.0, max_holding_halflives=2.0, zscore="rolling",
+                            pair_capital=0.2)
+    params = config.params()
+    shared = [name for name in StrategyParams.field_names() if hasattr(config, name)]
+    assert {"entry_z", "exit_z", "stop_z", "max_holding_halflives", "zscore", "pair_capital"} <= set(shared)
+    assert all(getattr(params, name) == getattr(config, name) for name in shared)
+
+
+def test_pipeline_keeps_its_exit_at_half_a_standard_deviation():
+    assert StrategyResource().config().params().exit_z == 0.5
+
+
+def test_costs_live_only_in_the_strategy():
+    assert "paper_broker" not in build_resources()
+    costs = StrategyResource(slippage_bps=9.0).config().costs()
+    assert costs.slippage_bps == 9.0
+
+
+def test_bad_settings_are_refused_naming_the_field():
+    with pytest.raises(InvalidIdentifier, match="strategy id"):
+        StrategyResource(strategy_id="../../etc").config()
+    with pytest.raises(ValueError, match="zscore"):
+        StrategyConfig(zscore="median")
+    with pytest.raises(ValueError, match="exit_z"):
+        StrategyResource(exit_z=3.0).config()

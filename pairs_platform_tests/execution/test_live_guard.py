@@ -1,0 +1,123 @@
+"""Live enablement is the environment's, never configuration's: flag + account allowlist."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from pairs_platform.execution import (
+    Ledger, LiveTradingDisabled, Order, Side, ensure_account_allowed, make_client_order_id,
+)
+from pairs_platform.execution.factory import make_broker
+from pairs_platform.execution.live_guard import IBSettings, ib_settings_from_env
+from pairs_platform.execution.paper import PaperBroker
+
+LAUNCHPAD = {"resources": {"live_trading": {"config": {"enabled": True}}}}
+AS_OF = dt.date(2024, 1, 2)
+
+
+@pytest.fixture
+def no_live_env(monkeypatch):
+    for name in ("PAIRS_LIVE_TRADING_ENABLED", "IB_ACCOUNT", "IB_HOST", "IB_PORT", "IB_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_launchpad_config_cannot_enable_live_trading(tmp_path, monkeypatch, no_live_env):
+    from pairs_platform.defs.definitions import build_definitions
+    from pairs_platform.defs.shared.resources import LedgerResource
+
+    monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    defs = build_definitions(ledger=LedgerResource(url=url))
+    job = defs.resolve_job_def("live_execution")
+    with dg.DagsterInstance.ephemeral() as instance, pytest.raises(
+            dg.DagsterInvalidConfigError, match="enabled"):
+        job.execute_in_process(run_config=LAUNCHPAD, instance=instance, partition_key="2022-12-28")
+    with Ledger(url) as ledger:
+        assert ledger.orders_frame().empty and ledger.refusals_frame().empty
+
+
+def test_live_resource_refuses_without_the_environment(tmp_path, no_live_env):
+    from pairs_platform.defs.shared.resources import LiveTradingResource
+
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        with pytest.raises(LiveTradingDisabled, match="PAIRS_LIVE_TRADING_ENABLED=''"):
+            LiveTradingResource().broker(ledger, None)
+        assert ledger.orders_frame().empty
+
+
+def test_ib_settings_come_from_the_environment(no_live_env, monkeypatch):
+    assert ib_settings_from_env() == IBSettings()
+    monkeypatch.setenv("IB_PORT", "4002")  # a partial setting keeps the others, not class defaults of config
+    monkeypatch.setenv("IB_HOST", "10.0.0.5")
+    assert ib_settings_from_env() == IBSettings(host="10.0.0.5", port=4002, client_id=17)
+    monkeypatch.setenv("IB_PORT", "seven")
+    with pytest.raises(ValueError, match="IB_PORT='seven'"):
+        ib_settings_from_env()
+
+
+def test_factory_builds_paper_and_guards_ib(tmp_path, no_live_env):
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        assert isinstance(make_broker("paper", ledger), PaperBroker)
+        with pytest.raises(LiveTradingDisabled):
+            make_broker("ib", ledger)
+        with pytest.raises(ValueError, match="broker kind 'fix' is unknown"):
+            make_broker("fix", ledger)
+
+
+class FakeIB:
+    """An IB client that records what reaches it and reports ``accounts`` as managed."""
+
+    def __init__(self, accounts):
+        self.accounts, self.connected_to, self.placed = accounts, None, []
+
+    def isConnected(self):
+        return self.connected_to is not None
+
+    def connect(self, host, port, clientId, timeout):
+        self.connected_to = (host, port, clientId)
+
+    def managedAccounts(self):
+        return self.accounts
+
+    def openTrades(self):
+        return []
+
+    def reqExecutions(self):
+        return []
+
+    def placeOrder(self, contract, order):
+        self.placed.append(order)
+        return SimpleNamespace(order=SimpleNamespace(orderId=len(self.placed)))
+
+
+@pytest.mark.parametrize("accounts, allowed", [(["U999"], False), (["U123", "U999"], False), (["U123"], True)])
+def test_ib_checks_the_reported_account_before_any_order(tmp_path, monkeypatch, accounts, allowed):
+    import pairs_platform.execution.ib as ib_module
+
+    fake = FakeIB(accounts)
+    lib = SimpleNamespace(IB=lambda: fake, Contract=lambda **kw: kw, Order=lambda **kw: kw)
+    monkeypatch.setattr(ib_module, "import_ib_library", lambda: lib)
+    monkeypatch.setenv("PAIRS_LIVE_TRADING_ENABLED", "true")
+    monkeypatch.setenv("IB_ACCOUNT", "U123")
+    monkeypatch.setenv("IB_PORT", "4002")
+    order = Order(make_client_order_id("s1", AS_OF, "EQ:KO"), "s1", AS_OF, "EQ:KO", Side.BUY, 10)
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        broker = make_broker("ib", ledger, pd.DataFrame(index=pd.Index([], name="instrument_id")))
+        if allowed:
+            assert broker.submit(order).status.value == "submitted"
+            assert fake.connected_to == ("127.0.0.1", 4002, 17) and len(fake.placed) == 1
+        else:
+            with pytest.raises(LiveTradingDisabled, match="not in the allowlist"):
+                broker.submit(order)
+            assert fake.placed == []
+
+
+def test_account_guard_needs_a_reported_account():
+    env = {"PAIRS_LIVE_TRADING_ENABLED": "true", "IB_ACCOUNT": "U1"}
+    with pytest.raises(LiveTradingDisabled, match="no managed account"):
+        ensure_account_allowed([], env)
+    assert ensure_account_allowed(["U1"], env) == "U1"
