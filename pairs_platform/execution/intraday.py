@@ -65,16 +65,30 @@ def trade_bar(manager: OrderManager, broker: PaperBroker, strategy_id: str, bar:
     return BarTrade(pd.Timestamp(bar), pd.Timestamp(session), fills, report)
 
 
+def newest_traded_bar(manager: OrderManager, strategy_id: str, bars: pd.Index, sessions: pd.Series,
+                      instruments: pd.Index) -> pd.Timestamp | None:
+    """The newest of ``bars`` under whose bar-keyed ids the ledger holds an order of ``strategy_id`` (None: none)."""
+    recorded = {r.order.client_order_id for day in pd.unique(sessions.loc[bars])
+                for r in manager.ledger.orders(strategy_id, as_of=day)}
+    for bar in reversed(bars):  # newest first; stops at the first bar with an order
+        if any(make_client_order_id(strategy_id, sessions.loc[bar], iid, bar) in recorded for iid in instruments):
+            return pd.Timestamp(bar)
+    return None
+
+
 def trade_bars(manager: OrderManager, broker: PaperBroker, strategy_id: str, positions: pd.DataFrame,
                closes: pd.DataFrame, sessions: pd.Series) -> list[BarTrade]:
     """:func:`trade_bar` for each bar of ``positions`` (bars x instruments of target units), in bar order.
 
     ``closes``: the same bars' closes; ``sessions``: the session of each bar (indexed like ``positions``).
-    A paper replay; live trading calls :func:`trade_bar` for the newest bar only.
+    Bars older than the newest bar the ledger already traded are skipped (they were traded: the book
+    has moved on), so re-running a replay sends nothing twice; that newest bar itself is re-run as a retry.
     """
+    newest = newest_traded_bar(manager, strategy_id, positions.index, sessions, positions.columns)
+    todo = positions.index if newest is None else positions.index[positions.index >= newest]
     trades = []
-    for bar in positions.index:  # one rebalance per bar: orders are sequential by nature
+    for bar in todo:  # one rebalance per bar: orders are sequential by nature
         targets = positions.loc[bar]
-        trades.append(trade_bar(manager, broker, strategy_id, bar, sessions.loc[bar], targets[targets != 0.0]
-                                if (targets != 0.0).any() else targets.iloc[:0], closes.loc[bar].dropna()))
+        trades.append(trade_bar(manager, broker, strategy_id, bar, sessions.loc[bar], targets[targets != 0.0],
+                                closes.loc[bar].dropna()))
     return trades

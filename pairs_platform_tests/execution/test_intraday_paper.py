@@ -4,7 +4,7 @@ import pytest
 
 from pairs_platform.execution import ExecutionInputError, OrderManager, PaperBroker
 from pairs_platform.execution.broker import make_client_order_id
-from pairs_platform.execution.intraday import trade_bar
+from pairs_platform.execution.intraday import trade_bar, trade_bars
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 SESSION = pd.Timestamp("2024-03-05")
@@ -43,4 +43,18 @@ def test_trade_bar_is_idempotent_and_fills_only_earlier_bars(ledger):
     third = trade_bar(manager, broker, "intra", BARS[2], SESSION, pd.Series(dtype=float), CLOSES[2])
     assert len(third.fills) == 2 and third.report.n_sent == 0
     assert all(abs(q) < 1e-12 for q in ledger.positions("intra").values())
+    assert len(ledger.orders("intra")) == 4
+
+
+def test_replaying_bars_already_traded_sends_nothing(ledger):
+    broker = PaperBroker(ledger, commission_per_unit=0.0, min_commission=0.0, slippage_bps=0.0)
+    manager = OrderManager(broker, ledger, RiskEngine(RiskEngineConfig.none()))
+    positions = pd.DataFrame({"EQ:A": [10.0, 0.0, 0.0], "EQ:B": [-20.0, 0.0, 0.0]}, index=BARS)
+    closes = pd.DataFrame(CLOSES, index=BARS)
+    sessions = pd.Series(SESSION, index=BARS)
+    first = trade_bars(manager, broker, "intra", positions, closes, sessions)
+    assert [t.report.n_sent for t in first] == [2, 2, 0] and sum(len(t.fills) for t in first) == 4
+    again = trade_bars(manager, broker, "intra", positions, closes, sessions)
+    assert [t.bar for t in again] == [BARS[1], BARS[2]]  # the newest traded bar is re-run as a retry
+    assert sum(t.report.n_sent for t in again) == 0 and sum(len(t.fills) for t in again) == 0
     assert len(ledger.orders("intra")) == 4
