@@ -161,3 +161,30 @@ def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
     ids = [f"{y}~{x}" for y, x in zip(pairs["y"], pairs["x"])]
     return IntradayBacktest(_in_utc(result, per_year), clock, pd.DataFrame(z, index=closes.index, columns=ids),
                             per_year)
+
+
+def parse_pairs(specs: list[str]) -> pd.DataFrame:
+    """Pairs table (y, x, beta) from ``'Y~X~BETA'`` strings, e.g. ``'EQ:SYNB~EQ:SYNA~1.0'``."""
+    rows = []
+    for spec in specs:
+        parts = str(spec).split("~")
+        try:
+            rows.append((parts[0], parts[1], float(parts[2])))
+        except (IndexError, ValueError) as exc:
+            raise ValueError(f"intraday pair {spec!r} is not 'Y~X~BETA' (e.g. 'EQ:SYNB~EQ:SYNA~1.0')") from exc
+    return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+
+
+def session_targets(closes: pd.DataFrame, pairs: pd.DataFrame, config: IntradayBacktestConfig) -> pd.DataFrame:
+    """Long target units of the LAST session of ``closes`` (the earlier sessions are the warm-up).
+
+    With ``flat_at_close`` each session trades on its own (the book is flat at every close), so
+    the newest session's targets only need its ``signal.tod_sessions`` predecessors. Columns:
+    ``session``, ``timestamp``, ``instrument_id``, ``units``.
+    """
+    run = run_intraday_backtest(closes, pairs, config)
+    code = run.clock.session_code
+    last = closes.index[code == code[-1]]
+    long = run.result.positions.loc[last].rename_axis("timestamp").reset_index().melt(
+        id_vars="timestamp", var_name="instrument_id", value_name="units")
+    return long.assign(session=run.clock.sessions[-1])[["session", "timestamp", "instrument_id", "units"]]

@@ -92,3 +92,12 @@ def trade_bars(manager: OrderManager, broker: PaperBroker, strategy_id: str, pos
         trades.append(trade_bar(manager, broker, strategy_id, bar, sessions.loc[bar], targets[targets != 0.0],
                                 closes.loc[bar].dropna()))
     return trades
+
+
+def trade_session(manager: OrderManager, broker: PaperBroker, strategy_id: str, targets: pd.DataFrame,
+                  closes: pd.DataFrame) -> list[BarTrade]:
+    """:func:`trade_bars` from long session tables: ``targets`` (session, timestamp, instrument_id,
+    units; see ``backtest.intraday.session_targets``) and wide ``closes`` (timestamps x instruments)."""
+    positions = targets.pivot(index="timestamp", columns="instrument_id", values="units").sort_index()
+    sessions = targets.drop_duplicates("timestamp").set_index("timestamp")["session"].reindex(positions.index)
+    return trade_bars(manager, broker, strategy_id, positions, closes.reindex(positions.index), sessions)
