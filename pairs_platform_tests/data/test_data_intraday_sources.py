@@ -62,3 +62,12 @@ def test_files_source_reads_naive_timestamps_in_the_stated_timezone(tmp_path):
         IntradayFileSource(tmp_path, "UTC").fetch_intraday(["EQ:KO"], "2022-11-25", "2022-11-25", "5min")
     with pytest.raises(ValueError, match="IANA"):
         IntradayFileSource(tmp_path, "New York")
+
+
+def test_files_source_reads_a_long_parquet_file_with_offsets(tmp_path):
+    stamps = pd.date_range("2022-11-23 14:35", periods=6, freq="5min", tz="UTC")
+    pd.DataFrame({"timestamp": list(stamps) * 2, "instrument_id": ["EQ:KO"] * 6 + ["EQ:PEP"] * 6,
+                  "close": np.arange(12, dtype=float) + 10.0}).to_parquet(tmp_path / "bars.parquet")
+    bars = IntradayFileSource(tmp_path, "Asia/Tokyo").fetch_intraday(["EQ:PEP"], "2022-11-23", "2022-11-23", "5min")
+    assert len(bars) == 6 and bars["timestamp"].iloc[0] == stamps[0]  # tz-aware stamps ignore the folder zone
+    assert bars["close"].tolist() == [16.0, 17.0, 18.0, 19.0, 20.0, 21.0]
