@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.backtest.placebo import (
+from pairs_platform.research.placebo import (
     BacktestSpec, FilterInputs, ablation, ml_mask, ml_placebo, permute_labels, regime_placebo,
 )
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.ml import build_features, entry_labels
 from pairs_platform.ml.walkforward import retrain_cutoffs
 from pairs_platform.signals.spreads import pair_ids, spread_panel
