@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": BASE | {"data", "risk", "execution"},
     "store": BASE | {"data", "pairs", "signals", "ml"},
     "alerts": BASE | {"execution", "risk"},
+    "intraday_demo": BASE | {"data", "pairs", "signals", "risk", "backtest", "execution"},
     "api": BASE | {"data", "pairs", "signals", "ml", "risk", "backtest", "reporting", "execution", "store", "strategy",
             "alerts", "tracking"},
 }
