@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
-X
+STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
 
 .PHONY: install demo demo-intraday filter-evidence test deploy-test compose-config ui mlflow-ui validate bench clean
 
