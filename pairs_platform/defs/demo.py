@@ -28,7 +28,8 @@ def _load(instance: dg.DagsterInstance, name: str):
 
 def _filters_effect(instance: dg.DagsterInstance) -> str:
     event = instance.get_latest_materialization_event(dg.AssetKey("backtest_results"))
-    return str(event.asset_materialization.metadata["filters_effect"].value)
+    table = event.asset_materialization.metadata["filters_effect"]  # a TableMetadataValue
+    return pd.DataFrame([record.data for record in table.records]).to_markdown(index=False)
 
 
 def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:

@@ -29,7 +29,7 @@ def _inputs(strategy: StrategyResource, instruments, cleaned_prices, target_posi
 def _execute(context, broker: Broker, ledger, inputs: SessionInputs) -> dg.Output:
     result = execute_sessions(broker, ledger, inputs, partition_days(context), log=context.log.info)
     return dg.Output(result.orders, metadata={"orders_sent": result.sent, "fills": result.fills,
-                                              "not_sent": result.not_sent, "ledger": repr(ledger)})
+                                              "not_sent": result.not_sent, "ledger": ledger.url})
 
 
 @dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"}, pool=POOL,

@@ -9,7 +9,7 @@ from pairs_platform.data.cleaning import CleaningRules, clean_bars
 from pairs_platform.data.prices import continuous_futures, to_wide
 from pairs_platform.data.sources.registry import instrument_ids
 from pairs_platform.defs.market_data.checks import CLEANED_CHECKS, cleaned_checks
-from pairs_platform.defs.shared.metadata import frame_metadata
+from pairs_platform.defs.shared.metadata import frame_metadata, table_preview
 from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 from pairs_platform.identifiers import ASSET_CLASSES
@@ -106,4 +106,4 @@ def price_panel(cleaned_prices: pd.DataFrame, instruments: pd.DataFrame) -> dg.O
     return dg.Output(panel, metadata={
         "dagster/row_count": len(panel), "instruments": panel.shape[1],
         "first_date": str(panel.index.min().date()), "last_date": str(panel.index.max().date()),
-        "preview": dg.MetadataValue.md(panel.tail(5).T.round(3).to_markdown())})
+        "preview": table_preview(panel.tail(5).T.rename(columns=lambda d: str(d.date())).rename_axis("instrument_id"))})

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest.optimize import grid_search
-from pairs_platform.defs.shared.metadata import HEADLINE, segments_table
+from pairs_platform.defs.shared.metadata import HEADLINE, ratio, segments_table, table_preview
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import panel_labels
@@ -41,7 +41,7 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
         "candidates_labelled": int(labels["label"].notna().sum()),
         "mlflow_run_id": registry.get("run_id", ""), "model_version": str(registry.get("version", "")),
         "registered_model_uri": registry.get("registered_model_uri", ""),
-        "walk_forward": dg.MetadataValue.md(segments_table(segments).to_markdown(index=False)),
+        "walk_forward": table_preview(segments_table(segments)),
     })
 
 
@@ -57,8 +57,8 @@ def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_p
                          capital=config.capital)
     store = mlflow.store()
     parent = log_search_to_mlflow(result, store.experiment, store.uri)
-    headline = {f"oos_{k}": float(result.headline[k]) for k in HEADLINE if k in result.headline}
+    headline = {f"oos_{k}": ratio(result.headline[k]) for k in HEADLINE if k in result.headline}
     return dg.Output(result.trials, metadata={
         **headline, "trials": len(result.trials), "mlflow_parent_run_id": parent,
-        "oos_selections": dg.MetadataValue.md(result.selections.to_markdown(index=False)),
+        "oos_selections": table_preview(result.selections),
     })

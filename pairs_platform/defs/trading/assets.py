@@ -3,7 +3,7 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest import BacktestResult, run_backtest
-from pairs_platform.defs.shared.metadata import HEADLINE, frame_metadata, png_markdown
+from pairs_platform.defs.shared.metadata import HEADLINE, frame_metadata, money, png_markdown, ratio, table_preview
 from pairs_platform.defs.shared.resources import MLflowResource, data_dir
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
@@ -47,10 +47,10 @@ def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair
     summary = {k: float(result.summary[k]) for k in HEADLINE if k in result.summary}
     comparison = pd.DataFrame({"with filters": result.summary, "without filters": unfiltered}).loc[list(HEADLINE)]
     return dg.Output(result, metadata={
-        **{k: dg.MetadataValue.float(round(v, 4)) for k, v in summary.items()},
+        **{k: dg.MetadataValue.float(ratio(v)) for k, v in summary.items()},
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
-        "final_equity": float(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
-        "filters_effect": dg.MetadataValue.md(comparison.round(4).to_markdown()),
+        "final_equity": money(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
+        "filters_effect": table_preview(comparison.rename_axis("metric")),
         "equity_curve": png_markdown(equity_curve_png(result), "equity curve"),
     })
 
@@ -66,7 +66,7 @@ def target_positions(backtest_results: BacktestResult) -> dg.Output[pd.DataFrame
     return dg.Output(legs, metadata={
         **frame_metadata(legs), "latest_session": str(latest_day.date()),
         "latest_open_legs": int((latest["units"] != 0).sum()),
-        "latest_targets": dg.MetadataValue.md(latest.to_markdown(index=False) if len(latest) else "flat"),
+        "latest_targets": table_preview(latest) if len(latest) else "flat",
     })
 
 

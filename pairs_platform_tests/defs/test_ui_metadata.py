@@ -1,0 +1,27 @@
+"""What the Dagster UI shows: typed table previews, rounded numbers, each partition's own figures."""
+import dagster as dg
+import pandas as pd
+
+from pairs_platform.defs.shared.metadata import frame_metadata, money, ratio, table_preview
+
+
+def test_a_pipe_in_a_value_keeps_the_preview_columns():
+    frame = pd.DataFrame({"pair_id": ["EQ:KO|EQ:PEP", "EQ:XOM|EQ:CVX"], "beta": [0.812345678, 1.5],
+                          "date": pd.to_datetime(["2022-01-03", "2022-01-04"])})
+    preview = frame_metadata(frame)["preview"]
+    assert isinstance(preview, dg.TableMetadataValue)
+    assert [c.name for c in preview.schema.columns] == ["pair_id", "beta", "date"]
+    assert [c.type for c in preview.schema.columns] == ["string", "float", "datetime"]
+    assert preview.records[0].data == {"pair_id": "EQ:KO|EQ:PEP", "beta": 0.8123, "date": "2022-01-03"}
+
+
+def test_a_named_index_becomes_the_first_column_and_rows_are_the_last_ones():
+    frame = pd.DataFrame({"beta": [1.0, 2.0, 3.0]}, index=pd.Index(["a|b", "c|d", "e|f"], name="pair_id"))
+    preview = table_preview(frame, rows=2)
+    assert [c.name for c in preview.schema.columns] == ["pair_id", "beta"]
+    assert [r.data["pair_id"] for r in preview.records] == ["c|d", "e|f"]
+
+
+def test_money_is_rounded_to_cents_and_ratios_to_four_places():
+    assert money(1055142.7330613213) == 1055142.73
+    assert ratio(0.123456789) == 0.1235
