@@ -47,7 +47,7 @@ def _paper_run(instance: dg.DagsterInstance, first: str, last: str) -> dict:
         instance=instance, run_config=QUIET, tags={"dagster/asset_partition_range_start": first,
                                  "dagster/asset_partition_range_end": last})
     meta = result.get_asset_materialization_events()[-1].materialization.metadata
-    return {"sent": int(meta["orders_sent"].value), "fills": int(meta["fills"].value)}
+    return {"sent": int(meta["orders_sent_in_run"].value), "fills": int(meta["fills_in_run"].value)}
 
 
 def run_paper_sessions(instance: dg.DagsterInstance, sessions: list[str], strategy_id: str) -> dict:

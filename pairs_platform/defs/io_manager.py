@@ -49,6 +49,12 @@ class PartitionedParquetIOManager(dg.ConfigurableIOManager):
     def _store(self) -> AssetStore:
         return AssetStore(self.base_dir)
 
+    def stored_partitions(self, asset_key: dg.AssetKey, partition_keys: list[str]) -> pd.DataFrame:
+        """The stored rows of those of ``partition_keys`` already materialized (empty when none is)."""
+        store = self._store()
+        keys = sorted(set(partition_keys) & set(store.partition_keys(asset_key.path)))
+        return store.load_partitions(asset_key.path, keys) if keys else pd.DataFrame()
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return

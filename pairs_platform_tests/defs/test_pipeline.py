@@ -43,7 +43,8 @@ def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
     assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")
     backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
     assert {"cagr", "sharpe", "max_drawdown", "equity_curve", "filters_effect"} <= set(backtest.metadata)
-    assert "without filters" in backtest.metadata["filters_effect"].value
+    assert [c.name for c in backtest.metadata["filters_effect"].schema.columns] == [
+        "metric", "with filters", "without filters"]
     assert backtest.metadata["equity_curve"].value.startswith("![equity curve](data:image/png;base64,")
 
 
@@ -79,9 +80,12 @@ def test_paper_execution_is_idempotent(pipeline):
         dg.PartitionKeyRange(str(first.date()), END))
     sessions = [s for s in sessions if s >= str(first.date())]
     first_run = run_range(defs, instance, "paper_execution", sessions[0], sessions[-1])
-    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value
+    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value
+    per_session = {e.partition: e.materialization.metadata["orders_sent"].value
+                   for e in first_run.get_asset_materialization_events()}
+    assert set(per_session) == set(sessions) and sum(per_session.values()) == sent  # each its own orders
     again = run_range(defs, instance, "paper_execution", sessions[-1], sessions[-1])
-    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value == 0
+    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value == 0
     with Ledger(f"sqlite:///{root / 'ledger.db'}") as ledger:
         orders = ledger.orders_frame()
     assert sent > 0 and len(orders) == sent

@@ -2,6 +2,7 @@
 import dagster as dg
 import pandas as pd
 
+from pairs_platform.identifiers import ASSET_CLASSES
 from pairs_platform.defs.shared.metadata import frame_metadata, money, ratio, table_preview
 
 
@@ -25,3 +26,25 @@ def test_a_named_index_becomes_the_first_column_and_rows_are_the_last_ones():
 def test_money_is_rounded_to_cents_and_ratios_to_four_places():
     assert money(1055142.7330613213) == 1055142.73
     assert ratio(0.123456789) == 0.1235
+
+
+def test_each_partition_of_a_ranged_run_shows_its_own_figures(tmp_path, monkeypatch):
+    from conftest import make_defs, run_range
+
+    monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
+    defs = make_defs(tmp_path)
+    with dg.instance_for_test() as instance:
+        result = run_range(defs, instance, "pairs_pipeline", "2022-03-01", "2022-03-03",
+                           asset_selection=[dg.AssetKey("instruments"), dg.AssetKey("cleaned_prices"),
+                                            *(dg.AssetKey(["raw_prices", c]) for c in ASSET_CLASSES)])
+    events = result.asset_materializations_for_node("cleaned_prices")
+    assert sorted(e.partition for e in events) == ["2022-03-01", "2022-03-02", "2022-03-03"]
+    for event in events:
+        stored = pd.read_parquet(tmp_path / "assets" / "cleaned_prices" / f"{event.partition}.parquet")
+        meta = event.metadata
+        assert meta["first_date"].value == meta["last_date"].value == event.partition
+        assert meta["dagster/row_count"].value == len(stored) == meta["rows"].value
+        assert {r.data["date"] for r in meta["preview"].records} == {event.partition}
+    raw = result.asset_materializations_for_node("raw_prices__equity")
+    assert {e.partition: e.metadata["last_date"].value for e in raw} == {k: k for k in (
+        "2022-03-01", "2022-03-02", "2022-03-03")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import dagster as dg
 import numpy as np
@@ -99,17 +99,30 @@ def date_range(frame: pd.DataFrame) -> dict:
     return {"first_date": str(dates.min().date()), "last_date": str(dates.max().date())}
 
 
-def per_partition_figures(frame: pd.DataFrame, column: str, keys: list[str]) -> dict[str, dict]:
-    """Each partition's own row count and date range, from the frame's ``column`` of sessions."""
-    sessions = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d") if len(frame) else pd.Series(dtype=str)
-    groups = dict(list(frame.groupby(sessions.to_numpy(), sort=False))) if len(frame) else {}
-    figures = {}
-    for key in keys:
-        part = groups.get(key, frame.iloc[0:0])
-        figures[key] = {"dagster/row_count": len(part), **date_range(part)}
-        if "instrument_id" in part.columns:
-            figures[key]["instruments"] = int(part["instrument_id"].nunique())
-    return figures
+def table_figures(part: pd.DataFrame) -> dict:
+    """Row count, date range, instrument count and preview of one partition's rows."""
+    return frame_metadata(part)
+
+
+def record_partition_figures(context: dg.AssetExecutionContext, frame: pd.DataFrame, column: str = "session",
+                             figures: Callable[[pd.DataFrame], dict] = table_figures) -> None:
+    """Give each partition of the run its own figures, not the run's totals.
+
+    Parameters
+    ----------
+    context : dg.AssetExecutionContext
+        A partitioned asset's context (one partition or a single-run range).
+    frame : pd.DataFrame
+        The value of the whole run; ``column`` holds each row's partition day.
+    column : str, default 'session'
+        The column naming each row's partition (a date).
+    figures : callable, default :func:`table_figures`
+        Metadata of one partition's rows (called with an empty frame for a partition without rows).
+    """
+    days = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").to_numpy() if len(frame) else []
+    groups = dict(list(frame.groupby(days, sort=False))) if len(frame) else {}
+    by_partition = {key: figures(groups.get(key, frame.iloc[0:0])) for key in context.partition_keys}
+    add_per_partition_metadata(context._step_execution_context, context.asset_key, by_partition)  # noqa: SLF001
 
 
 def add_per_partition_metadata(step, asset_key: dg.AssetKey, by_partition: Mapping[str, dict]) -> None:
