@@ -107,6 +107,12 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
 
     client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     assert str(client.get_model_version_by_alias("pairs_entry_filter", "champion").version) == version
+    assert "Entry filter of the pairs-trading strategy" in client.get_registered_model("pairs_entry_filter").description
+    report = instance.get_latest_materialization_event(dg.AssetKey("performance_report"))
+    backtest_run = client.get_run(report.asset_materialization.metadata["mlflow_run_id"].value)
+    assert backtest_run.data.tags["dagster.run_id"] == report.run_id  # the run that made the report
+    assert backtest_run.data.tags["pairs_platform.source.equity"] == "bundled"
+    assert backtest_run.data.params["strategy.formation_days"] == "120"
     model = AssetStore(root / "assets").load(["signal_model"])
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff

@@ -48,3 +48,18 @@ def test_each_partition_of_a_ranged_run_shows_its_own_figures(tmp_path, monkeypa
     raw = result.asset_materializations_for_node("raw_prices__equity")
     assert {e.partition: e.metadata["last_date"].value for e in raw} == {k: k for k in (
         "2022-03-01", "2022-03-02", "2022-03-03")}
+
+
+def test_partitions_can_be_bounded_to_the_data_that_exists():
+    import pytest
+
+    from pairs_platform.defs.shared.partitions import build_partitions, partition_bounds
+
+    bounds = partition_bounds({"PAIRS_PARTITIONS_START": "2018-01-02", "PAIRS_PARTITIONS_END": "2022-12-28"})
+    keys = build_partitions(*bounds).get_partition_keys()
+    assert (keys[0], keys[-1], len(keys)) == ("2018-01-02", "2022-12-28", 1257)
+    assert partition_bounds({}) == ("1990-01-02", None)
+    for bad in ({"PAIRS_PARTITIONS_END": "28/12/2022"}, {"PAIRS_PARTITIONS_START": "2022-01-03",
+                                                         "PAIRS_PARTITIONS_END": "2021-01-04"}):
+        with pytest.raises(ValueError, match="PAIRS_PARTITIONS_"):
+            partition_bounds(bad)

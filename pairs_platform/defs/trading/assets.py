@@ -1,10 +1,12 @@
 """[trading] signals, risk-sized target positions, the walk-forward backtest and its report."""
+import dataclasses
+
 import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest import BacktestResult, run_backtest
 from pairs_platform.defs.shared.metadata import HEADLINE, frame_metadata, money, png_markdown, ratio, table_preview
-from pairs_platform.defs.shared.resources import MLflowResource, data_dir
+from pairs_platform.defs.shared.resources import MLflowResource, PriceSourcesResource, data_dir
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
 from pairs_platform.ml.walkforward import predict_walk_forward
@@ -12,7 +14,8 @@ from pairs_platform.reporting.plots import drawdown_png, monthly_heatmap_png
 from pairs_platform.reporting.tearsheet import equity_curve_png, write_tearsheet
 from pairs_platform.signals.entries import EntryRules, entry_counts, entry_mask, entry_signals
 from pairs_platform.signals.spreads import SpreadPanel
-from pairs_platform.tracking.backtest import log_backtest_run
+from pairs_platform.identifiers import ASSET_CLASSES
+from pairs_platform.tracking.backtest import BacktestProvenance, log_backtest_run
 
 GROUP = "trading"
 
@@ -71,14 +74,19 @@ def target_positions(backtest_results: BacktestResult) -> dg.Output[pd.DataFrame
 
 
 @dg.asset(group_name=GROUP, kinds={"html", "mlflow"})
-def performance_report(strategy: StrategyResource, mlflow: MLflowResource,
-                       backtest_results: BacktestResult) -> dg.Output[str]:
+def performance_report(context: dg.AssetExecutionContext, strategy: StrategyResource, mlflow: MLflowResource,
+                       price_sources: PriceSourcesResource, backtest_results: BacktestResult) -> dg.Output[str]:
     """HTML tear sheet (equity, drawdown, monthly heat map, rolling Sharpe, per-pair contribution,
-    trades), written under the data dir and logged to MLflow as an artifact."""
+    trades), written under the data dir and logged to MLflow as an artifact, with the full strategy
+    configuration, date range, price sources and Dagster run id."""
     config = strategy.config()
     path = write_tearsheet(backtest_results, config.strategy_id, data_dir() / "reports")
+    dates = backtest_results.equity.index
+    provenance = BacktestProvenance(
+        strategy=dataclasses.asdict(config), first_date=str(dates[0].date()), last_date=str(dates[-1].date()),
+        sources={c: price_sources.config().kind_for(c) for c in ASSET_CLASSES}, dagster_run_id=context.run_id)
     run_id = log_backtest_run(mlflow.store(), config.strategy_id, config.params().to_dict(),
-                              backtest_results.summary, tearsheet=path)
+                              backtest_results.summary, tearsheet=path, provenance=provenance)
     return dg.Output(str(path), metadata={
         "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run_id,
         "drawdown": png_markdown(drawdown_png(backtest_results.returns), "drawdown"),
