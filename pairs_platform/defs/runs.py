@@ -9,6 +9,7 @@ reports each step as it finishes.
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ def _progress_line(event: dg.DagsterEvent, done: int, total: int, began: float) 
 
 
 def launch_run(instance: dg.DagsterInstance, definitions: dg.Definitions, request: RunRequest,
-               log: Callable[[str], None] = print) -> dg.DagsterRun:
+               log: Callable[[str], None] = functools.partial(print, flush=True)) -> dg.DagsterRun:
     """Create and execute a run of ``request.job_name`` that the UI lists under its job.
 
     Parameters
@@ -66,7 +67,7 @@ def launch_run(instance: dg.DagsterInstance, definitions: dg.Definitions, reques
         The definitions the job comes from (those of the code location, ``pairs_platform.defs.defs``).
     request : RunRequest
         Job, partition range, run config (the in-process executor is added) and optional asset subset.
-    log : callable, default print
+    log : callable, default print (flushed)
         Receives one progress line per finished step.
 
     Returns
