@@ -23,6 +23,14 @@ def test_a_named_index_becomes_the_first_column_and_rows_are_the_last_ones():
     assert [r.data["pair_id"] for r in preview.records] == ["c|d", "e|f"]
 
 
+def test_cells_are_plain_values_and_an_unnamed_position_index_is_dropped():
+    frame = pd.DataFrame({"a": [1.23456, float("nan"), float("inf")], "b": [1, 2, 3], "c": ["x|y", None, "z"],
+                          "t": pd.to_datetime(["2022-01-03", None, "2022-01-05"])}, index=[7, 8, 9])
+    records = [r.data for r in table_preview(frame).records]
+    assert records[0] == {"a": 1.2346, "b": 1, "c": "x|y", "t": "2022-01-03"}
+    assert records[1] == {"a": None, "b": 2, "c": None, "t": None} and records[2]["a"] == "inf"
+
+
 def test_money_is_rounded_to_cents_and_ratios_to_four_places():
     assert money(1055142.7330613213) == 1055142.73
     assert ratio(0.123456789) == 0.1235

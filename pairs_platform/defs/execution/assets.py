@@ -34,10 +34,10 @@ def _execute(context, broker: Broker, ledger, inputs: SessionInputs) -> dg.Outpu
                                               "not_sent_in_run": result.not_sent, "ledger": ledger.url})
 
 
-def _order_counts(orders: pd.DataFrame) -> dict:
-    """One session's own order counts (each partition shows its session, not the run's totals)."""
-    sent = int((orders["status"] == "sent").sum())
-    return {"orders_sent": sent, "not_sent": len(orders) - sent}
+def _order_counts(orders: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
+    """Each session's own order counts (each partition shows its session, not the run's totals)."""
+    sent = (orders["status"] == "sent").groupby(days).sum().astype(int)
+    return pd.DataFrame({"orders_sent": sent, "not_sent": days.value_counts().reindex(sent.index) - sent})
 
 
 @dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"}, pool=POOL,
