@@ -24,7 +24,7 @@ from pairs_platform.backtest.stitch import stitch_results
 from pairs_platform.risk.limits import RiskLimits
 
 METRICS = ("sharpe", "sortino", "calmar", "cagr", "total_return")
-__all__ = ["METRICS", "SearchResult", "grid_params", "grid_search", "log_search_to_mlflow", "random_params",
+__all__ = ["METRICS", "SearchResult", "grid_params", "grid_search", "random_params",
            "random_search", "score_windows", "trading_windows", "walk_forward_search"]
 
 
