@@ -28,8 +28,7 @@ CANDIDATES_PER_CHUNK = 16
 """Parameter sets per chunk when a search fans out: the compiled kernel amortizes its setup over a chunk."""
 METRICS = ("sharpe", "sortino", "calmar", "cagr", "total_return")
 __all__ = ["CANDIDATES_PER_CHUNK", "METRICS", "SearchResult", "grid_chunk", "grid_chunks", "grid_params", "grid_search",
-           "random_params",
-           "random_search", "score_windows", "trading_windows", "walk_forward_search"]
+           "random_params", "random_search", "score_windows", "trading_windows", "walk_forward_search"]
 
 
 @dataclass
