@@ -2,7 +2,7 @@
 
 Run from the repository root (a fresh temporary DAGSTER_HOME and data folder each time)::
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/profile_demo.py                 # the demo's 5 years
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/profile_demo.py                 # the demo's range
 
 Profiles ``pairs_platform.defs.demo.run_pipeline`` (the ``pairs_pipeline`` job over the range) with
 cProfile, then the last session alone on the same instance (the daily run), and prints the wall time, the
@@ -57,8 +57,8 @@ def profile_run(label: str, start: str, end: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start", default="2018-01-02")
-    parser.add_argument("--end", default="2022-12-28")
+    parser.add_argument("--start", help="first session (default: the demo's DEMO_START)")
+    parser.add_argument("--end", help="last session (default: the demo's DEMO_END)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="profile_demo_"))
     try:
@@ -66,6 +66,9 @@ def main() -> None:
         shutil.copy(ROOT / "dagster.yaml", work / "home" / "dagster.yaml")
         os.environ.update(DAGSTER_HOME=str(work / "home"), PAIRS_DATA_DIR=str(work / "data"),
                           MLFLOW_DISABLE_TELEMETRY="true")
+        from pairs_platform.defs.demo import DEMO_END, DEMO_START  # after the environment is set
+
+        args.start, args.end = args.start or DEMO_START, args.end or DEMO_END
         print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
         profile_run("first run", args.start, args.end)
         profile_run("daily run (one session, same instance)", args.end, args.end)
