@@ -5,34 +5,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pairs_platform.defs.definitions import build_definitions
-from pairs_platform.defs.io_manager import PartitionedParquetIOManager
-from pairs_platform.defs.shared.resources import LedgerResource, MLflowResource, PriceSourcesResource
-from pairs_platform.defs.shared.strategy import StrategyResource
-
-START, END = "2021-09-01", "2022-12-28"
-
-
-def make_defs(root, **overrides) -> dg.Definitions:
-    """Definitions whose every store lives under ``root`` (never the environment's MLflow or ledger)."""
-    (root / "mlflow").mkdir(parents=True, exist_ok=True)
-    return build_definitions(
-        io_manager=PartitionedParquetIOManager(base_dir=str(root / "assets")),
-        mlflow=MLflowResource(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"),
-        ledger=LedgerResource(url=f"sqlite:///{root / 'ledger.db'}"),
-        # A short run that must select, trade and train: 120-session formation windows are too short
-        # for FDR selection to find many pairs, so this fixture selects per test (the defaults are
-        # checked in test_strategy_resource.py) and keeps the graph fast.
-        strategy=StrategyResource(formation_days=120, trading_days=40, ml_retrain_days=60,
-                                  ml_min_training_samples=20, selection="pvalue"),
-        **{"price_sources": PriceSourcesResource(), **overrides})
-
-
-def run_range(defs, instance, job: str, start: str, end: str, **kwargs):
-    return defs.resolve_job_def(job).execute_in_process(
-        instance=instance, tags={"dagster/asset_partition_range_start": start,
-                                 "dagster/asset_partition_range_end": end}, **kwargs)
-
+from pairs_platform_tests.defs.graph_support import END, START, make_defs, run_range
 
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory):

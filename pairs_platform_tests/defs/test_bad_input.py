@@ -5,7 +5,7 @@ import pytest
 from pairs_platform.data.errors import DataQualityError
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 
-from conftest import make_defs, run_range
+from pairs_platform_tests.defs.graph_support import make_defs, run_range
 
 
 def test_garbage_row_in_a_user_file_stops_the_run_with_a_clear_error(tmp_path, monkeypatch):

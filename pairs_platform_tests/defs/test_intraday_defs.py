@@ -2,7 +2,7 @@
 import dagster as dg
 import pandas as pd
 
-from conftest import make_defs, run_range
+from pairs_platform_tests.defs.graph_support import make_defs, run_range
 
 START, END = "2024-03-01", "2024-03-18"  # 12 sessions: 10 warm-up + 2 traded
 

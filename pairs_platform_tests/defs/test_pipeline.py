@@ -8,7 +8,7 @@ from pairs_platform.execution import Ledger
 from pairs_platform.execution.errors import LiveTradingDisabled
 from pairs_platform.store import AssetStore
 
-from conftest import END, START, run_range
+from pairs_platform_tests.defs.graph_support import END, START, run_range
 
 
 def _materialized(result):
@@ -37,7 +37,8 @@ def test_no_pair_is_chosen_with_data_from_its_own_trading_window(pipeline):
 
 def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
     defs, instance, _, result = pipeline
-    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+              and e.event_specific_data.asset_key == dg.AssetKey("cleaned_prices")]
     assert {c.check_name for c in checks} >= {"positive_finite_closes", "no_duplicate_bars",
                                               "every_instrument_every_session"}
     assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")

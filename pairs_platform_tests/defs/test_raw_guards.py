@@ -6,7 +6,7 @@ import pytest
 from pairs_platform.data.errors import DataInputError
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 
-from conftest import make_defs, run_range
+from pairs_platform_tests.defs.graph_support import make_defs, run_range
 
 RAW_EQUITY = [dg.AssetKey("instruments"), dg.AssetKey(["raw_prices", "equity"])]
 

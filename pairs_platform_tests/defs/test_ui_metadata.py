@@ -37,7 +37,7 @@ def test_money_is_rounded_to_cents_and_ratios_to_four_places():
 
 
 def test_each_partition_of_a_ranged_run_shows_its_own_figures(tmp_path, monkeypatch):
-    from conftest import make_defs, run_range
+    from pairs_platform_tests.defs.graph_support import make_defs, run_range
 
     monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
     defs = make_defs(tmp_path)

@@ -25,7 +25,7 @@ START, END = "2021-09-01", "2022-12-28"
 # The graph's test settings (pairs_platform_tests/defs/conftest.py): windows short enough for the range.
 SMALL_STRATEGY = {"resources": {"strategy": {"config": {
     "formation_days": 120, "trading_days": 40, "ml_retrain_days": 60, "ml_min_training_samples": 20,
-    "selection": "pvalue"}}}}  # the defs tests' settings: short windows need the per-test rule to find pairs
+    "selection": "pvalue", "group_by": "asset_class"}}}}  # the defs tests' settings: short windows need the per-test rule to find pairs
 RUN_TIMEOUT = 900
 MEASURED: dict = {}  # what earlier tests saw, for the later ones to compare with
 
