@@ -49,6 +49,7 @@ def _date(text: str) -> dt.date:
            description="A failed asset check raises an alert (a failed prices_fresh check: stale data).")
 def alert_on_failed_asset_checks(context: dg.SensorEvaluationContext, ledger: LedgerResource) -> dg.SkipReason:
     cursor = int(context.cursor) if context.cursor else None
+    # Dagster 1.13 has no fetch_* method for check evaluations; get_event_records is deprecated for 2.0 only
     records = context.instance.get_event_records(
         dg.EventRecordsFilter(dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=cursor),
         limit=CHECK_EVENTS_PER_TICK if cursor is not None else 1, ascending=cursor is not None)
