@@ -36,3 +36,15 @@ def test_metrics_exposition(client, desk, demo):
     assert samples[("pairs_alerts", (("kind", "trading_state"), ("status", "sent")))] == 1.0
     last = demo[2].index[-1]
     assert samples[("pairs_last_data_session_timestamp_seconds", ())] == last.tz_localize("UTC").timestamp()
+
+
+def test_metrics_trading_state_is_the_ledgers_including_the_drawdown_breakers_reducing(client, demo):
+    from desk_demo_state import STRATEGY
+
+    from pairs_platform.execution.risk_engine import BREAKER
+
+    _, ledger, _ = demo
+    ledger.set_trading_state("reducing", BREAKER, "equity is 6.0% below its peak", STRATEGY)  # not via the API
+    samples = _samples(client)
+    assert samples[("pairs_trading_state", (("state", "REDUCING"),))] == 1.0
+    assert samples[("pairs_trading_state", (("state", "ACTIVE"),))] == 0.0
