@@ -55,7 +55,7 @@ def _orders_and_state(registry: CollectorRegistry, desk: Desk) -> None:
         orders.labels(status).set(sum(o.status == status for o in view.orders))
     _gauge(registry, "orders_sent", "Orders sent to a broker (submitted or filled)").set(
         sum(o.status in ("submitted", "filled") for o in view.orders))
-    _gauge(registry, "orders_refused", "Orders refused (risk engine or broker)").set(len(view.refusals))
+    _gauge(registry, "orders_refused", "Orders the risk engine refused (the ledger's refusals)").set(len(view.refusals))
     state = desk.model.trading_state().state
     gauge = _gauge(registry, "trading_state", "1 for the current trading state", ("state",))
     for name in TradingStateName:
