@@ -9,12 +9,12 @@ export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
 STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test ui mlflow-ui validate bench clean serve
+.PHONY: install demo test deploy-test compose-config ui mlflow-ui validate bench clean serve
 
-$(STAMP): setup.py
+$(STAMP): setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,celery]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -27,8 +27,18 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pairs_platform.defs.demo
 
+# Under CI=true this includes the compose check and the deploy test (pairs_platform_tests/deploy).
 test: install
 	$(BIN)/python -m pytest -q pairs_platform_tests
+
+# The production topology as native processes on loopback (PostgreSQL, RabbitMQ, MLflow server,
+# gRPC code server, webserver, daemon, two Celery workers): docs/deploy.md.
+deploy-test: install
+	PAIRS_DEPLOY_TEST=1 $(BIN)/python -m pytest -q -s pairs_platform_tests/deploy
+
+# docker/docker-compose.yml as Compose resolves it (offline: nothing is pulled or built).
+compose-config: install
+	$(BIN)/python -m pytest -q pairs_platform_tests/deploy/test_compose.py
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

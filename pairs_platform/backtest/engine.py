@@ -63,7 +63,7 @@ def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.D
     """Simulate the pair schedule on ``prices`` with one parameter set; see :class:`BacktestResult`.
 
     ``prices``: wide closes (dates x instrument ids); ``schedule``: rows of
-    :func:`pairs_platform.backtest.walkforward.build_pair_schedule`; ``instruments``: the instrument
+    :func:`pairs_platform.pairs.schedule.build_pair_schedule`; ``instruments``: the instrument
     table (lot_size, multiplier, asset_class, shortable, borrow_fee_bps), None for 1-unit lots of
     equities; ``entry_allowed``: optional (dates, schedule rows) boolean mask (e.g. an ML filter):
     an entry decided at (t, k) is taken only where True (else refused as 'ml_filter');

@@ -13,6 +13,7 @@ endpoints come from the environment: ``MLFLOW_TRACKING_URI``, ``PAIRS_LEDGER_URL
 import importlib
 import os
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 import dagster as dg
@@ -51,11 +52,23 @@ def build_resources() -> dict:
     }
 
 
+def build_executor() -> dg.ExecutorDefinition | None:
+    """The Celery executor when ``PAIRS_CELERY_CONFIG`` names its settings (``docker/celery.yaml``);
+    otherwise ``None``: Dagster's default multiprocess executor (the embedded default)."""
+    path = os.environ.get("PAIRS_CELERY_CONFIG")
+    if not path:
+        return None
+    import yaml
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(yaml.safe_load(Path(path).read_text())["execution"]["config"])
+
+
 def build_definitions(**resource_overrides) -> dg.Definitions:
     """The platform's definitions; tests and notebooks override resources by name."""
     return dg.Definitions.merge(
         *(dg.load_definitions_from_package_module(package) for package in domain_packages()),
-        dg.Definitions(resources={**build_resources(), **resource_overrides}),
+        dg.Definitions(resources={**build_resources(), **resource_overrides}, executor=build_executor()),
     )
 
 

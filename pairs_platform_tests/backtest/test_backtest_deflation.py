@@ -13,7 +13,7 @@ from pairs_platform.backtest.deflation import (
 )
 from pairs_platform.backtest.optimize import grid_search
 from pairs_platform.backtest.search_deflation import deflate_search, trial_returns
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from synth_backtest_data import ols_selector, synthetic_prices
 
 

@@ -7,7 +7,7 @@ from pairs_platform.backtest import layout as L
 from pairs_platform.backtest.engine import run_grid_arrays
 from pairs_platform.backtest.inputs import prepare_inputs
 from pairs_platform.backtest.kernel import simulate_one
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.risk.checks import ExposureLimits
 from synth_backtest_data import ols_selector, synthetic_prices
 

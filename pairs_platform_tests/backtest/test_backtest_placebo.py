@@ -8,7 +8,7 @@ import pytest
 from pairs_platform.backtest.placebo import (
     BacktestSpec, FilterInputs, ablation, ml_mask, ml_placebo, permute_labels, regime_placebo,
 )
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.ml import build_features, entry_labels
 from pairs_platform.ml.walkforward import retrain_cutoffs
 from pairs_platform.signals.spreads import pair_ids, spread_panel

@@ -4,7 +4,7 @@ import pytest
 
 from pairs_platform.backtest import run_backtest
 from pairs_platform.backtest.sleeves import real_headline, run_sleeves, sleeve_table, synthetic_legs
-from pairs_platform.backtest.walkforward import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from synth_backtest_data import instrument_table, ols_selector, synthetic_prices
 
 PAIRS = [("EQ:S0", "EQ:S1"), ("EQ:S2", "EQ:S3"), ("EQ:S4", "EQ:S5")]

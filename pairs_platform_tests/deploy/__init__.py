@@ -1,0 +1,1 @@
+"""Deployment tests: the production topology started as native processes on loopback."""
