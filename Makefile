@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
-STAMP := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test deploy-test compose-config ui mlflow-ui validate bench clean serve
+.PHONY: install demo demo-intraday filter-evidence test deploy-test compose-config ui mlflow-ui validate bench clean serve
 
 $(STAMP): setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,celery]"
+	$(BIN)/python -m pip install -q -e ".[dev,celery,ib]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -26,6 +26,15 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pairs_platform.defs.demo
+
+# A few sessions of synthetic 5-minute bars end to end: bars, z-scores, backtest, paper orders.
+demo-intraday: install
+	$(BIN)/python -m pairs_platform.intraday_demo
+
+# The entry filters against their placebos (50 label permutations, 200 time shifts) on the real-data
+# pairs of the last demo run; minutes of CPU, so not part of the demo.
+filter-evidence: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize -m pairs_platform.defs --select filter_placebos
 
 # Under CI=true this includes the compose check and the deploy test (pairs_platform_tests/deploy).
 test: install

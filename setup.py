@@ -20,6 +20,7 @@ setup(
         f"dagster-webserver=={DAGSTER}",
         f"dagster-postgres=={DAGSTER_LIBS}",
         "pandas>=2.2,<4",
+        "exchange_calendars>=4.13",
         "numpy>=2.0,<3",
         "scipy>=1.13",
         "statsmodels>=0.14",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pairs_platform.backtest import CostModel, StrategyParams
 from pairs_platform.backtest.optimize import grid_search
-from pairs_platform.backtest.placebo import BacktestSpec, FilterInputs, ablation, ml_placebo, regime_placebo
+from pairs_platform.research.placebo import BacktestSpec, FilterInputs, ablation, ml_placebo, regime_placebo
 from pairs_platform.backtest.search_deflation import deflate_search, trial_returns
 from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.data.instruments import default_instruments

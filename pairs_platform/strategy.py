@@ -21,39 +21,48 @@ from typing import Literal
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
 from pairs_platform.identifiers import validate_strategy_id
+from pairs_platform.pairs.integrity import SelectionPolicy
 from pairs_platform.pairs.selection import PairFilters
 from pairs_platform.risk.limits import RiskLimits
 from pairs_platform.settings import setting
+
+_POLICY = SelectionPolicy()  # the measured default pair selection (docs/pair_selection.md, "False pairs")
 
 
 @dataclass(frozen=True)
 class StrategyConfig:
     """Walk-forward pair selection, trading rules, ML filter, sizing, risk and costs of one strategy.
 
-    Defaults: pairs re-formed every quarter (63 trading days) on the trailing year (252 days),
-    Engle-Granger within each asset class with the pair p-value (both regression directions) at
-    most 5% (``selection='fdr'`` selects by Benjamini-Hochberg FDR instead, which on one-year windows
-    of the default 37 instruments selects nothing: see docs), entry at |z| 2, exit at 0.5, stop at 4,
-    a time stop of three half-lives, an ML entry filter retrained every year on labels resolved
-    before its cutoff, and $1M of capital split equally across pairs.
+    Defaults ("honest research", issue 8; selection values from
+    :class:`~pairs_platform.pairs.integrity.SelectionPolicy`, measured on null and planted
+    universes): pairs re-formed every quarter (63 trading days) on the trailing three years (756
+    days), Engle-Granger in both regression directions within economic groups (sector for equities
+    and futures, asset class for bonds and crypto), selected by Benjamini-Hochberg FDR at 5%, at
+    most 10 pairs; entry at |z| 2, exit at 0.5, stop at 4, a time stop of three half-lives; the ML
+    and regime entry filters are scored but OFF (neither beat its placebo out of sample on real
+    data, docs/backtest.md); $1M of capital split equally across pairs.
     """
 
     strategy_id: str = setting("pairs_v1", "Names the strategy's reports, MLflow runs, ledger rows and "
                                            "client order ids; a letter then letters, digits, '_', '-', '.'.")
     capital: float = setting(1_000_000.0, "Starting capital of the backtest, in account currency.")
-    formation_days: int = setting(TRADING_DAYS_PER_YEAR, "Sessions of each formation window (pairs are "
-                                                         "chosen on these).")
-    trading_days: int = setting(63, "Sessions each formation window's pairs trade before re-formation.")
+    formation_days: int = setting(_POLICY.formation_days, "Sessions of each formation window (pairs are "
+                                                          "chosen on these).")
+    trading_days: int = setting(_POLICY.trading_days, "Sessions each formation window's pairs trade before re-formation.")
     selection_method: Literal["engle_granger", "johansen", "distance"] = setting(
         "engle_granger", "Pair test: Engle-Granger, Johansen trace, or Gatev distance.")
     candidates: Literal["all", "group", "optics"] = setting(
-        "group", "Candidate pairs: all, within each asset class ('group'), or OPTICS clusters.")
+        "group", "Candidate pairs: all, within each group_by group ('group'), or OPTICS clusters.")
+    group_by: Literal["economic", "sector", "asset_class"] = setting(
+        _POLICY.group_by, "Groups of candidates='group': 'economic' (sector for equities and futures, "
+                          "asset class for bonds and crypto), 'sector' or 'asset_class'.")
     selection: Literal["pvalue", "fdr"] = setting(
-        "pvalue", "'pvalue': pair p-value <= significance; 'fdr': Benjamini-Hochberg at significance.")
-    significance: float = setting(0.05, "P-value cut-off, or FDR level with selection='fdr'.")
-    max_pairs_per_window: int = setting(10, "Best-ranked pairs kept per formation window.")
-    min_half_life_days: float = setting(2.0, "Shortest accepted spread half-life, in sessions.")
-    max_half_life_days: float = setting(60.0, "Longest accepted spread half-life, in sessions.")
+        "fdr", "'fdr': Benjamini-Hochberg at significance (controls false pairs); 'pvalue': pair "
+               "p-value <= significance per test (no multiple-testing control).")
+    significance: float = setting(_POLICY.fdr, "FDR level, or the per-test p-value cut-off with selection='pvalue'.")
+    max_pairs_per_window: int = setting(_POLICY.max_pairs, "Best-ranked pairs kept per formation window.")
+    min_half_life_days: float = setting(_POLICY.min_half_life, "Shortest accepted spread half-life, in sessions.")
+    max_half_life_days: float = setting(_POLICY.max_half_life, "Longest accepted spread half-life, in sessions.")
     entry_z: float = setting(2.0, "Open a spread when |z| reaches this.")
     exit_z: float = setting(0.5, "Close a spread when |z| falls back to this (0: at the crossing).")
     stop_z: float = setting(4.0, "Stop out when |z| reaches this against the position; no entry beyond it.")
@@ -61,7 +70,10 @@ class StrategyConfig:
     zscore: Literal["formation", "rolling"] = setting(
         "formation", "Z-score from the formation mean/std, or from a trailing window.")
     pair_capital: float = setting(0.1, "Gross notional per pair as a share of equity.")
-    use_ml_filter: bool = setting(True, "Apply the ML entry filter's verdict (False: score it only).")
+    use_ml_filter: bool = setting(False, "Apply the ML entry filter's verdict (False: score it only). Off: "
+                                         "it did not beat its label-permutation placebo (docs/backtest.md).")
+    use_regime_filter: bool = setting(False, "Apply the regime filter's verdict (False: score it only). Off: "
+                                             "it did not beat its time-shift placebo (docs/backtest.md).")
     ml_model: Literal["gradient_boosting", "logistic", "random_forest"] = setting(
         "gradient_boosting", "Classifier of the ML entry filter.")
     ml_threshold: typing.Optional[float] = setting(
@@ -78,6 +90,15 @@ class StrategyConfig:
     search_exit_z: tuple[float, ...] = setting((0.0, 0.5), "Parameter search grid of exit_z.")
     search_stop_z: tuple[float, ...] = setting((3.5, 4.5), "Parameter search grid of stop_z.")
     search_pair_capital: tuple[float, ...] = setting((0.1, 0.2), "Parameter search grid of pair_capital.")
+    promotion_auc_margin: float = setting(
+        0.005, "Promotion gate: a challenger of another specification must beat the champion's mean "
+               "purged-CV fold AUC by at least this to become champion.")
+    promotion_placebos: int = setting(
+        20, "Promotion gate: label-permutation placebo models the challenger must beat (>= 20; "
+            "ml.gate.PromotionPolicy checks it).")
+    regime_method: Literal["volatility", "gmm", "hmm"] = setting(
+        "volatility", "Market regime model, refit causally at every retrain cutoff: volatility "
+                      "quantiles, Gaussian mixture, or hidden Markov model.")
 
     def __post_init__(self) -> None:
         validate_strategy_id(self.strategy_id, "StrategyConfig.strategy_id")
@@ -104,6 +125,15 @@ class StrategyConfig:
     def limits(self) -> RiskLimits:
         """Risk limits checked before every entry."""
         return RiskLimits(max_gross=self.max_gross, max_drawdown=self.max_drawdown)
+
+    def selection_policy(self) -> SelectionPolicy:
+        """This strategy's Engle-Granger selection as a :class:`SelectionPolicy` (what the
+        false-pair and recall measurements run); the defaults give ``SelectionPolicy()``."""
+        return SelectionPolicy(formation_days=self.formation_days, trading_days=self.trading_days,
+                               group_by=self.group_by, fdr=self.significance,
+                               min_half_life=self.min_half_life_days, max_half_life=self.max_half_life_days,
+                               max_pairs=self.max_pairs_per_window,
+                               max_pvalue=self.significance if self.selection == "pvalue" else None)
 
     def filters(self) -> PairFilters:
         """Half-life filters of pair selection."""

@@ -10,8 +10,8 @@ from pairs_platform.alerts.dispatcher import (
     AlertManager, AlertPolicy, alert_manager_from_env, channels_from_env, policy_from_env,
 )
 from pairs_platform.alerts.model import (
-    Alert, AlertKind, Severity, asset_check_failed, drawdown_breach, reconciliation_mismatch, run_failure,
-    stale_data, trading_state_changed,
+    Alert, AlertKind, Severity, asset_check_failed, drawdown_breach, model_drift, reconciliation_mismatch,
+    run_failure, stale_data, trading_state_changed,
 )
 from pairs_platform.alerts.recorder import AlertRecord, AlertRecorder, InMemoryAlertRecorder, SqlAlertRecorder
 from pairs_platform.alerts.triggers import trading_state_alerts
@@ -20,6 +20,6 @@ __all__ = [
     "Alert", "AlertChannel", "AlertKind", "AlertManager", "AlertPolicy", "AlertRecord", "AlertRecorder",
     "EmailChannel", "InMemoryAlertRecorder", "LogChannel", "Severity", "SmtpSettings", "SqlAlertRecorder",
     "WebhookChannel", "alert_manager_from_env", "asset_check_failed", "channels_from_env", "drawdown_breach",
-    "policy_from_env", "reconciliation_mismatch", "run_failure", "stale_data", "trading_state_alerts",
-    "trading_state_changed",
+    "model_drift", "policy_from_env", "reconciliation_mismatch", "run_failure", "stale_data",
+    "trading_state_alerts", "trading_state_changed",
 ]

@@ -28,6 +28,7 @@ class AlertKind(StrEnum):
     TRADING_STATE = "trading_state"
     RECONCILIATION = "reconciliation_mismatch"
     DRAWDOWN = "drawdown_breach"
+    MODEL_DRIFT = "model_drift"
 
 
 def _utcnow() -> dt.datetime:
@@ -111,3 +112,15 @@ def drawdown_breach(drawdown: float, limit: float, strategy_id: str) -> Alert:
     return Alert(AlertKind.DRAWDOWN, f"{strategy_id}: drawdown {drawdown:.2%} past limit {limit:.2%}",
                  Severity.CRITICAL, f"Strategy {strategy_id} is {drawdown:.2%} below its peak equity; "
                  f"the limit is {limit:.2%}.", f"drawdown:{strategy_id}:{limit:.4f}")
+
+
+def model_drift(model_name: str, version: str, reason: str) -> Alert:
+    """The entry filter's inputs drifted or its live hit rate decayed; a retrain was launched.
+
+    ``version`` is the registry version in use (or "walk-forward <cutoff>" without a champion);
+    one incident per model, version and reason until the dispatcher's window passes.
+    """
+    return Alert(AlertKind.MODEL_DRIFT, f"{model_name} {version}: retraining on drift", Severity.WARNING,
+                 f"Entry filter {model_name} ({version}) needs retraining: {reason}. The retrain_models job "
+                 "was launched; its promotion gate decides whether the new model replaces the champion.",
+                 f"model_drift:{model_name}:{version}:{reason}")

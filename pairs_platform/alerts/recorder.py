@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from pairs_platform.alerts.model import Alert
 from pairs_platform.execution.errors import LedgerSchemaError
-from pairs_platform.execution.ledger import create_ledger_engine
+from pairs_platform.execution.ledger import Ledger
 from pairs_platform.execution.ledger_schema import alerts_table
 
 
@@ -85,12 +85,16 @@ class InMemoryAlertRecorder:
 
 class SqlAlertRecorder:
     """Records alerts in the ``alerts`` table of the ledger database (schema version 3 of
-    :mod:`pairs_platform.execution.ledger_schema`; opening a :class:`~pairs_platform.execution.Ledger`
-    migrates it). There is no other table-creation path: a database without the table is refused with
-    the fix."""
+    :mod:`pairs_platform.execution.ledger_schema`).
+
+    Given a URL, it opens the ledger the way every writer does (:class:`~pairs_platform.execution.Ledger`,
+    which migrates); given an engine (a read service that does not migrate), a database without the
+    table is refused with the fix. The ledger's migrations are the only path that creates the table."""
 
     def __init__(self, engine: Engine | str) -> None:
-        self.engine = create_ledger_engine(engine) if isinstance(engine, str) else engine
+        if isinstance(engine, str):
+            engine = Ledger(engine).engine
+        self.engine = engine
         with self.engine.connect() as conn:
             if not sa.inspect(conn).has_table(alerts_table.name):
                 raise LedgerSchemaError(

@@ -173,7 +173,7 @@ def prepare_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd
         raise ValueError("all parameter sets of one run must share the same 'fill' timing")
     schedule = schedule.reset_index(drop=True)
     used = pd.Index(pd.unique(pd.concat([schedule["y"], schedule["x"]])))
-    sp._check_schedule(prices, schedule)
+    sp.check_schedule(prices, schedule)
     close = prices[used]
     dates = pd.DatetimeIndex(prices.index)
     iy, ix = sp.leg_index(close, schedule)

@@ -54,3 +54,27 @@ def front_contract_index(dates: Any, schedule: pd.DataFrame) -> np.ndarray:
     if len(idx) and idx.max() >= len(schedule):
         raise ValueError("front_contract_index: dates beyond the last listed contract; extend the schedule")
     return idx
+
+
+def front_contract(dates: Any, symbol: str, roll_rule: str) -> np.ndarray:
+    """Front contract code on each date under ``roll_rule`` (what a live order trades).
+
+    Parameters
+    ----------
+    dates : array-like of dates
+        Sessions to resolve.
+    symbol : str
+        Futures root symbol (e.g. ``'CL'``).
+    roll_rule : str
+        The instrument table's roll rule.
+
+    Returns
+    -------
+    np.ndarray
+        Contract codes (e.g. ``'CLG2024'``), one per date.
+    """
+    index = pd.DatetimeIndex(dates)
+    if not len(index):
+        return np.array([], dtype=object)
+    schedule = contract_schedule(symbol, roll_rule, index.min().year - 1, index.max().year + 2)
+    return schedule["contract"].to_numpy()[front_contract_index(index, schedule)]

@@ -15,9 +15,10 @@ from pairs_platform.defs import defs
 from pairs_platform.defs.shared.partitions import trading_day_partitions
 from pairs_platform.defs.shared.resources import data_dir
 from pairs_platform.execution import Ledger
-from pairs_platform.reporting.summary import format_summary, instrument_counts, pnl_by_data_source
+from pairs_platform.reporting.summary import format_summary, instrument_counts
 
-DEMO_START, DEMO_END = "2018-01-02", "2022-12-28"
+# Formation is 756 sessions (three years), so the first trades land in January 2018.
+DEMO_START, DEMO_END = "2015-01-02", "2022-12-28"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 PAPER_SESSIONS = 63  # one trading window
 
@@ -26,9 +27,16 @@ def _load(instance: dg.DagsterInstance, name: str):
     return defs.load_asset_value(name, instance=instance)
 
 
-def _filters_effect(instance: dg.DagsterInstance) -> str:
-    event = instance.get_latest_materialization_event(dg.AssetKey("backtest_results"))
-    return str(event.asset_materialization.metadata["filters_effect"].value)
+def _metadata(instance: dg.DagsterInstance, asset: str, key: str) -> str:
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+    return str(event.asset_materialization.metadata[key].value)
+
+
+def _selection_line(instance: dg.DagsterInstance) -> str:
+    tests, expected, per_window = (_metadata(instance, "pair_universe", k) for k in
+                                   ("tests_run", "expected_false_discoveries", "expected_false_per_window"))
+    return (f"{tests} pair tests (Benjamini-Hochberg FDR within economic groups); expected false pairs "
+            f"<= {float(expected):.2f} in total, {float(per_window):.2f} per formation window")
 
 
 def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
@@ -77,8 +85,9 @@ def main(argv=None) -> None:
     print(format_summary(
         instruments_line=instrument_counts(instruments, list(panel.columns)),
         sessions=(sessions[0], sessions[-1], len(sessions)), pairs=_load(instance, "pair_universe"),
-        backtest_summary=backtest.summary, pnl_split=pnl_by_data_source(backtest.pair_pnl, instruments),
-        execution=execution, wall_seconds=wall, filters_effect=_filters_effect(instance),
+        backtest_summary=backtest.summary, headline=_metadata(instance, "backtest_results", "integrity"),
+        execution=execution, wall_seconds=wall, filters_effect=_metadata(instance, "backtest_results", "filters_effect"),
+        selection=_selection_line(instance),
         paths={"report": _load(instance, "performance_report"), "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
                "data_dir": str(data_dir())}))
 

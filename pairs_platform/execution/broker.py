@@ -64,14 +64,20 @@ def to_date(value: object, field: str = "as_of") -> dt.date:
     return stamp.date()
 
 
-def make_client_order_id(strategy_id: str, as_of: object, instrument_id: str) -> str:
-    """Deterministic order id: a stable hash of (strategy_id, as_of date, instrument_id).
+def make_client_order_id(strategy_id: str, as_of: object, instrument_id: str, bar: object | None = None) -> str:
+    """Deterministic order id: a stable hash of (strategy_id, as_of date, instrument_id[, bar]).
 
     The same inputs give the same id in every process and on every machine, which is what
     makes re-running a rebalance idempotent (the ledger holds it UNIQUE; IB gets it as
-    ``orderRef``).
+    ``orderRef``). ``bar`` (intraday trading): the tz-aware end time of the bar the order was
+    decided at, so each bar of a session has its own ids; daily ids (``bar`` None) are unchanged.
     """
     key = f"{strategy_id}|{to_date(as_of).isoformat()}|{instrument_id}"
+    if bar is not None:
+        stamp = pd.Timestamp(bar)
+        if stamp.tz is None:
+            raise ExecutionInputError(f"bar={bar!r} must be a tz-aware bar end time (e.g. UTC) for {instrument_id}")
+        key += f"|{stamp.tz_convert('UTC').isoformat()}"
     return "pp-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 

@@ -44,6 +44,6 @@ def make_broker(kind: str, ledger: Ledger, instruments: pd.DataFrame | None = No
         ensure_live_enabled()
         from pairs_platform.execution.ib import IBBroker
 
-        return IBBroker(instruments=instruments, contract_months=contract_months,
+        return IBBroker(ledger, instruments=instruments, contract_months=contract_months,
                         settings=ib_settings_from_env())
     raise ExecutionInputError(f"broker kind {kind!r} is unknown; use one of {BROKER_KINDS}")

@@ -55,6 +55,7 @@ class RebalanceReport:
     cancelled_stale: list[str] = field(default_factory=list)
     blocked_reason: str | None = None
     already_done: bool = False
+    bar: pd.Timestamp | None = None
     trading_state: str = TradingState.ACTIVE.value
     deltas: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -95,19 +96,21 @@ class OrderManager:
 
     def rebalance(self, strategy_id: str, as_of: object, targets: pd.Series,
                   reference_prices: Mapping[str, float] | pd.Series | None = None,
-                  ) -> RebalanceReport:
+                  bar: pd.Timestamp | None = None) -> RebalanceReport:
         """Move ``strategy_id`` toward ``targets`` (instrument_id -> units) as of ``as_of``.
 
         Instruments held (or with open orders) but missing from ``targets`` are targeted to 0.
         Delta = target - (ledger position + remaining quantity of open orders); sells first.
         ``reference_prices`` are the session's market prices (risk checks and equity).
+        ``bar`` (intraday): the tz-aware end time of the bar the targets were decided at; it
+        enters the client order ids, so every bar of a session trades under its own ids.
         """
         day = to_date(as_of)
         if not isinstance(strategy_id, str) or not strategy_id.strip():
             raise ExecutionInputError(f"strategy_id={strategy_id!r} must be a non-empty string")
         target = validate_targets(targets, strategy_id, day, self.instruments)
         prices = validate_reference_prices(reference_prices, strategy_id, day)
-        report = RebalanceReport(strategy_id, day)
+        report = RebalanceReport(strategy_id, day, bar=bar)
         with self.ledger.strategy_lock(strategy_id) as book:
             resubmit, new = self._plan(book, report, target, prices)
         for coid in report.cancelled_stale:
@@ -199,7 +202,7 @@ class OrderManager:
 
     def _order_for(self, book: StrategyBook, report: RebalanceReport, instrument_id: str,
                    delta: float, reference_price: float | None) -> Order | None:
-        coid = make_client_order_id(report.strategy_id, report.as_of, instrument_id)
+        coid = make_client_order_id(report.strategy_id, report.as_of, instrument_id, report.bar)
         existing = book.get_order(coid)
         if existing is not None:
             _skip(report, instrument_id, coid, (

@@ -9,7 +9,7 @@ in the ledger, so a paper account survives process restarts (Dagster runs).
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Collection, Mapping
 
 import pandas as pd
 
@@ -106,11 +106,26 @@ class PaperBroker:
         not reach stays working. Calling twice for the same date fills nothing new.
         """
         day = to_date(date, "date")
+        return self._fill_working(day, prices, lambda order: order.as_of < day)
+
+    def on_bar(self, session: object, prices: Mapping[str, float] | pd.Series,
+               decided_at_this_bar: Collection[str] = ()) -> list[Fill]:
+        """Intraday: fill working orders of earlier bars (this session's too) at this bar's ``prices``.
+
+        ``decided_at_this_bar``: client order ids of the current bar (the caller's bar-keyed ids);
+        those keep working, so a retried bar never fills its own orders at its own price.
+        Fills are dated ``session``.
+        """
+        day = to_date(session, "session")
+        own = set(decided_at_this_bar)
+        return self._fill_working(day, prices, lambda order: order.as_of <= day and order.client_order_id not in own)
+
+    def _fill_working(self, day, prices: Mapping[str, float] | pd.Series, eligible) -> list[Fill]:
         quotes = dict(prices.items())
         fills = []
         for record in self._working():
             order = record.order
-            if order.as_of >= day or order.instrument_id not in quotes:
+            if not eligible(order) or order.instrument_id not in quotes:
                 continue
             price = _valid_price(order.instrument_id, day, quotes[order.instrument_id])
             fill = self._fill_for(record, day, price)

@@ -31,6 +31,15 @@ def retrain_cutoffs(first: pd.Timestamp, last: pd.Timestamp, every_days: int,
     return list(sessions[::every_days]) if len(sessions) else []
 
 
+def schedule_retrain_cutoffs(schedule: pd.DataFrame, calendar: pd.DatetimeIndex,
+                             every_days: int) -> list[pd.Timestamp]:
+    """Retrain cutoffs of a pair schedule: every ``every_days`` sessions of ``calendar`` from the
+    first ``trade_start`` through the last session (the entry filter's and the regime models')."""
+    if not len(schedule):
+        return []
+    return retrain_cutoffs(pd.Timestamp(schedule["trade_start"].min()), calendar[-1], every_days, calendar)
+
+
 def train_walk_forward(features: pd.DataFrame, labels: pd.DataFrame, cutoffs: list[pd.Timestamp],
                        model: str = "gradient_boosting", min_samples: int = 60,
                        threshold: float | None = None, seed: int = 0) -> list[FilterSegment]:

@@ -8,19 +8,6 @@ HEADLINE = (("cagr", "CAGR", "{:+.2%}"), ("sharpe", "Sharpe", "{:.2f}"), ("max_d
             ("hit_rate", "hit rate", "{:.1%}"))
 
 
-def pnl_by_data_source(pair_pnl: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
-    """Net P&L and trades of pairs on real (bundled/user) data vs pairs with a synthetic leg.
-
-    Synthetic pairs are planted to mean-revert, so their profits say nothing about real markets;
-    reporting them apart keeps the headline honest.
-    """
-    source = instruments["data_source"]
-    synthetic = pair_pnl["y"].map(source).eq("synthetic") | pair_pnl["x"].map(source).eq("synthetic")
-    kind = synthetic.map({True: "synthetic legs", False: "real data only"})
-    net = pair_pnl.assign(net_pnl=pair_pnl["pnl"], kind=kind)
-    return net.groupby("kind")[["trades", "net_pnl"]].sum()
-
-
 def instrument_counts(instruments: pd.DataFrame, loaded: list[str]) -> str:
     """'37 instruments: equity 20 (bundled 20), future 6 (synthetic 6), ...'."""
     table = instruments.loc[instruments.index.intersection(loaded)]
@@ -32,9 +19,15 @@ def instrument_counts(instruments: pd.DataFrame, loaded: list[str]) -> str:
 
 
 def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pairs: pd.DataFrame,
-                   backtest_summary: dict, pnl_split: pd.DataFrame, execution: dict, paths: dict,
-                   wall_seconds: float, filters_effect: str = "") -> str:
-    """The closing screen of the demo."""
+                   backtest_summary: dict, headline: str, execution: dict, paths: dict,
+                   wall_seconds: float, filters_effect: str = "", selection: str = "") -> str:
+    """The closing screen of the demo.
+
+    ``headline``: the real-data-first lines (``reporting.integrity.integrity_markdown`` of the
+    sleeves, as ``backtest_results`` records them); ``backtest_summary``: the traded book (every
+    pair, synthetic legs included); ``filters_effect``: the ablation on real-data pairs;
+    ``selection``: tests run and expected false pairs of the pair selection.
+    """
     latest = pairs[pairs["window_id"] == pairs["window_id"].max()] if len(pairs) else pairs
     lines = [
         "", "=" * 72, "pairs_platform demo: summary", "=" * 72,
@@ -43,14 +36,17 @@ def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pai
         f"Pairs       {len(pairs)} selected over {pairs['window_id'].nunique() if len(pairs) else 0} "
         f"walk-forward windows; latest window: "
         + (", ".join(f"{y}~{x}" for y, x in zip(latest["y"], latest["x"])) or "none"),
-        "Backtest    " + ", ".join(f"{label} {fmt.format(backtest_summary[key])}"
-                                   for key, label, fmt in HEADLINE if key in backtest_summary)
-        + "  (walk-forward, net of costs)",
     ]
-    for kind, row in pnl_split.iterrows():
-        lines.append(f"            P&L of pairs with {kind}: {row['net_pnl']:+,.0f} over {int(row['trades'])} trades")
+    if selection:
+        lines.append(f"Selection   {selection}")
+    lines.append("Headline    real data only (walk-forward, net of costs); synthetic-leg pairs apart, not evidence:")
+    lines += ["            " + row.removeprefix("- ") for row in headline.splitlines()]
+    lines.append("Traded book " + ", ".join(f"{label} {fmt.format(backtest_summary[key])}"
+                                           for key, label, fmt in HEADLINE if key in backtest_summary)
+                 + "  (every pair, synthetic legs included: what paper trading trades)")
     if filters_effect:
-        lines.append("Filters     the same strategy with and without the ML and regime entry filters:")
+        lines.append("Filters     ablation on the real-data pairs; both filters are OFF by default (neither beat "
+                     "its placebo: `make filter-evidence`):")
         lines += ["            " + row for row in filters_effect.splitlines()]
     lines += [
         f"Paper       {execution['sent']} orders sent over {execution['sessions']} sessions after the ledger's last order, "

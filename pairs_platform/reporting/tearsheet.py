@@ -4,12 +4,15 @@ from __future__ import annotations
 import base64
 import html
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pairs_platform.identifiers import validate_strategy_id
+from pairs_platform.backtest.sleeves import synthetic_legs
 from pairs_platform.reporting import plots
+from pairs_platform.reporting.integrity import markdown_html
 
 MAX_TRADES_SHOWN = 500
 PERCENT_KEYS = {"cagr", "annual_volatility", "max_drawdown", "var_95", "hit_rate", "total_return"}
@@ -61,14 +64,55 @@ def _trade_list(trades: pd.DataFrame) -> str:
     return note + shown.to_html(index=False, float_format=lambda v: f"{v:,.2f}", na_rep="", border=0)
 
 
-def render_tearsheet(result, title: str) -> str:
+@dataclass(frozen=True)
+class Honesty:
+    """What makes the tear sheet honest: ``sleeves`` (``backtest.sleeves.run_sleeves``; the
+    real-data sleeve is the headline), ``instruments`` (their ``data_source`` marks synthetic
+    pairs) and ``integrity_md`` (``reporting.integrity.integrity_markdown``: PSR, CI, DSR, PBO).
+    Each piece is optional: a search's OOS sheet has only the integrity figures."""
+
+    sleeves: dict | None = None
+    instruments: pd.DataFrame | None = None
+    integrity_md: str = ""
+
+
+def _pair_table(pair_pnl: pd.DataFrame, instruments: pd.DataFrame) -> str:
+    """Per-pair P&L summed over windows, each pair marked 'real' or 'SYNTHETIC' (a synthetic leg)."""
+    marked = pair_pnl.assign(data=pd.Series(synthetic_legs(pair_pnl, instruments), index=pair_pnl.index)
+                             .map({True: "SYNTHETIC", False: "real"}))
+    table = marked.groupby(["y", "x", "data"])[["trades", "pnl", "costs"]].sum().reset_index()
+    table = table.sort_values(["data", "pnl"], ascending=[True, False])
+    return table.to_html(index=False, float_format=lambda v: f"{v:,.2f}", border=0)
+
+
+def _headline_sections(honesty: Honesty) -> list[str]:
+    figures = markdown_html(honesty.integrity_md) if honesty.integrity_md else ""
+    if honesty.sleeves is None:
+        return ["<h2>Integrity</h2>", figures]
+    real, synthetic = honesty.sleeves["real data only"], honesty.sleeves["with a synthetic leg"]
+    return [
+        "<h2>Headline: real data only</h2>",
+        '<p class="note">Pairs whose two legs are real data, re-simulated alone with the full capital. '
+        "Sharpe ratios carry their 95% confidence interval and probabilistic Sharpe ratio.</p>",
+        figures, _summary_table(real), _img(plots.equity_png(real.equity), "real-data equity curve"),
+        "<h2>Synthetic-leg pairs (synthetic data, not evidence)</h2>",
+        '<p class="note">Synthetic instruments are planted to mean-revert: their profit says nothing '
+        "about markets.</p>", _summary_table(synthetic),
+        "<h2>All pairs (the traded book, real and synthetic)</h2>",
+    ]
+
+
+def render_tearsheet(result, title: str, honesty: Honesty | None = None) -> str:
     """HTML page: summary metrics, settings, equity, drawdown, monthly heat map, rolling Sharpe,
-    exposure, per-pair contribution, refusals by reason and the trade list."""
+    exposure, per-pair contribution, refusals by reason and the trade list. With ``honesty`` the
+    real-data sleeve and the integrity figures come first, the synthetic-leg sleeve apart, and the
+    per-pair table marks synthetic pairs."""
     refusals = result.refusals["reason"].value_counts().rename("count").to_frame().to_html(border=0)
     sections = [
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="note">{result.equity.index[0].date()} to {result.equity.index[-1].date()}; metrics with '
         "risk-free 0, daily returns, 252 periods per year (see performance_summary).</p>",
+        *(_headline_sections(honesty) if honesty is not None else []),
         "<h2>Summary</h2>", _summary_table(result),
         "<h2>Equity</h2>", _img(plots.equity_png(result.equity), "equity curve"),
         _img(plots.drawdown_png(result.returns), "drawdown"),
@@ -76,6 +120,7 @@ def render_tearsheet(result, title: str) -> str:
         "<h2>Rolling Sharpe</h2>", _img(plots.rolling_sharpe_png(result.returns), "rolling sharpe"),
         "<h2>Exposure</h2>", _img(plots.exposure_png(result.exposure), "exposure"),
         "<h2>Per-pair contribution</h2>", _img(plots.pair_contribution_png(result.pair_pnl), "pair contribution"),
+        _pair_table(result.pair_pnl, honesty.instruments) if honesty and honesty.instruments is not None else "",
         "<h2>Refused entries</h2>", refusals,
         "<h2>Trades</h2>", _trade_list(result.trades),
         "<h2>Settings</h2>", _settings(result),
@@ -84,7 +129,7 @@ def render_tearsheet(result, title: str) -> str:
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>")
 
 
-def write_tearsheet(result, strategy_id: str, folder: Path) -> Path:
+def write_tearsheet(result, strategy_id: str, folder: Path, honesty: Honesty | None = None) -> Path:
     """Write the walk-forward tear sheet of ``strategy_id`` to ``folder/<strategy_id>_tearsheet.html``.
 
     Parameters
@@ -95,6 +140,8 @@ def write_tearsheet(result, strategy_id: str, folder: Path) -> Path:
         Names the file, so it is checked with :func:`pairs_platform.identifiers.validate_strategy_id`.
     folder : Path
         Reports folder (created if missing).
+    honesty : Honesty, optional
+        Real-data headline, synthetic sleeve and integrity figures (see :func:`render_tearsheet`).
 
     Returns
     -------
@@ -104,5 +151,5 @@ def write_tearsheet(result, strategy_id: str, folder: Path) -> Path:
     validate_strategy_id(strategy_id, "tear sheet file name")
     path = Path(folder) / f"{strategy_id}_tearsheet.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_tearsheet(result, f"{strategy_id}: walk-forward backtest"), encoding="utf-8")
+    path.write_text(render_tearsheet(result, f"{strategy_id}: walk-forward backtest", honesty), encoding="utf-8")
     return path

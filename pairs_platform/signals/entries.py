@@ -28,12 +28,15 @@ class EntryRules:
     stop_z : float
         |z| at or beyond which no entry is made.
     use_ml_filter : bool
-        False makes every ML verdict an accept (the model is still scored and shown).
+        False: the ML verdict does not gate ``entry_allowed`` (it is still scored and shown).
+    use_regime_filter : bool
+        False: the regime verdict does not gate ``entry_allowed`` (it is still shown).
     """
 
     entry_z: float
     stop_z: float
     use_ml_filter: bool = True
+    use_regime_filter: bool = True
 
 
 def entry_zone(zscores: np.ndarray, mask: np.ndarray, entry: float = 2.0,
@@ -82,7 +85,8 @@ def entry_signals(panel: SpreadPanel, ml_verdict: pd.DataFrame, regime_ok: pd.Se
     -------
     pd.DataFrame
         One row per (date, pair_id) in a trading window: ``panel.to_frame()`` columns plus
-        ``entry_zone``, ``ml_proba``, ``ml_accept``, ``regime_ok``, ``entry_allowed``.
+        ``entry_zone``, ``ml_proba``, ``ml_accept``, ``regime_ok`` (the verdicts, applied or not),
+        ``entry_allowed`` (the verdicts the rules apply).
     """
     table = panel.to_frame().set_index(["date", "pair_id"])
     zone = entry_zone(panel.zscores, panel.mask, entry=rules.entry_z, stop=rules.stop_z)
@@ -90,10 +94,11 @@ def entry_signals(panel: SpreadPanel, ml_verdict: pd.DataFrame, regime_ok: pd.Se
     table["entry_zone"] = zone[t, k]
     verdict = ml_verdict.reindex(table.index)
     table["ml_proba"] = verdict["proba"]
-    table["ml_accept"] = verdict["accept"].fillna(True).astype(bool) | (not rules.use_ml_filter)
+    table["ml_accept"] = verdict["accept"].fillna(True).astype(bool)
     regime = regime_ok.reindex(table.index.get_level_values("date")).fillna(False)
     table["regime_ok"] = regime.to_numpy(dtype=bool)
-    table["entry_allowed"] = table["ml_accept"] & table["regime_ok"]
+    table["entry_allowed"] = ((table["ml_accept"] | (not rules.use_ml_filter))
+                              & (table["regime_ok"] | (not rules.use_regime_filter)))
     return table.reset_index()
 
 
@@ -115,7 +120,8 @@ def entry_counts(signals: pd.DataFrame) -> dict[str, int]:
             "allowed_by_regime": int(zone["regime_ok"].sum()), "allowed_entries": int(zone["entry_allowed"].sum())}
 
 
-def entry_mask(signals: pd.DataFrame, dates: pd.DatetimeIndex, schedule: pd.DataFrame) -> np.ndarray:
+def entry_mask(signals: pd.DataFrame, dates: pd.DatetimeIndex, schedule: pd.DataFrame,
+               column: str = "entry_allowed") -> np.ndarray:
     """(dates, schedule rows) mask of allowed entries from the signals table.
 
     Parameters
@@ -126,12 +132,22 @@ def entry_mask(signals: pd.DataFrame, dates: pd.DatetimeIndex, schedule: pd.Data
         The price panel's dates (rows of the mask).
     schedule : pd.DataFrame
         The pair schedule (columns of the mask, in :func:`pair_ids` order).
+    column : str
+        The verdict read: ``entry_allowed`` (default), ``ml_accept`` or ``regime_ok``.
 
     Returns
     -------
     np.ndarray
         Boolean mask; False wherever the table has no row.
     """
-    allowed = signals.pivot(index="date", columns="pair_id", values="entry_allowed")
+    allowed = signals.pivot(index="date", columns="pair_id", values=column)
     allowed = allowed.reindex(index=dates, columns=pair_ids(schedule))
     return allowed.fillna(False).to_numpy(dtype=bool)
+
+
+def filter_variants(signals: pd.DataFrame, dates: pd.DatetimeIndex, schedule: pd.DataFrame) -> dict:
+    """Entry masks of the ablation variants ``none`` (None: no filter), ``regime``, ``ml`` and
+    ``both``, from the verdicts in the signals table whether or not the rules apply them."""
+    ml = entry_mask(signals, dates, schedule, "ml_accept")
+    regime = entry_mask(signals, dates, schedule, "regime_ok")
+    return {"none": None, "regime": regime, "ml": ml, "both": ml & regime}

@@ -43,7 +43,6 @@ def check_schedule(prices: pd.DataFrame, schedule: pd.DataFrame) -> None:
                        "load their prices or drop those pairs")
 
 
-_check_schedule = check_schedule  # the name backtest/inputs.py still calls; drop once it calls check_schedule
 
 
 def leg_index(prices: pd.DataFrame, schedule: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

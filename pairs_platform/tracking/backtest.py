@@ -1,4 +1,8 @@
-"""Log one backtest to MLflow: its parameters, its finite summary metrics and its tear sheet."""
+"""Log one backtest to MLflow: its parameters, its finite summary metrics and its tear sheet.
+
+The headline metric keys (``sharpe``, ``cagr``, ...) are the real-data sleeve's; the sleeve with a
+synthetic leg is logged apart with a ``synthetic_`` prefix and the traded book (every pair) with
+``all_``, and the run is tagged ``data`` (``real`` or ``real+synthetic``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +12,8 @@ from pairs_platform.tracking.store import TrackingStore, finite_metrics
 
 
 def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summary: dict,
-                     tearsheet: Path | None = None) -> str:
+                     tearsheet: Path | None = None, synthetic: dict | None = None,
+                     traded: dict | None = None) -> str:
     """Record a backtest as one MLflow run named ``<strategy_id>-backtest``.
 
     Parameters
@@ -20,9 +25,14 @@ def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summa
     params : dict
         Strategy parameters, logged as run parameters.
     summary : dict
-        Backtest summary; only finite numbers are logged as metrics.
+        Headline metrics: the real-data sleeve's (with its PSR and Sharpe interval); only finite
+        numbers are logged.
     tearsheet : Path, optional
         HTML file logged as an artifact under ``reports/``.
+    synthetic : dict, optional
+        Metrics of the pairs with a synthetic leg, logged as ``synthetic_<key>``.
+    traded : dict, optional
+        Metrics of the whole traded book, logged as ``all_<key>``.
 
     Returns
     -------
@@ -35,7 +45,10 @@ def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summa
     experiment_id = store.activate()
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{strategy_id}-backtest") as run:
         mlflow.log_params(params)
-        mlflow.log_metrics(finite_metrics(summary))
+        mlflow.set_tag("data", "real+synthetic" if synthetic is not None else "real")
+        mlflow.log_metrics({**finite_metrics(summary),
+                            **{f"synthetic_{k}": v for k, v in finite_metrics(synthetic or {}).items()},
+                            **{f"all_{k}": v for k, v in finite_metrics(traded or {}).items()}})
         if tearsheet is not None:
             mlflow.log_artifact(str(tearsheet), artifact_path="reports")
     return run.info.run_id

@@ -3,20 +3,27 @@ from __future__ import annotations
 
 import mlflow
 
-from pairs_platform.reporting.tearsheet import render_tearsheet
+from pairs_platform.reporting.integrity import integrity_markdown
+from pairs_platform.reporting.tearsheet import Honesty, render_tearsheet
 from pairs_platform.tracking.store import ensure_experiment, finite_metrics
 
+DEFLATION_METRICS = ("deflated_sharpe_ratio", "pbo", "oos_sharpe_se", "expected_max_sharpe", "n_trials",
+                     "trial_sharpe_std", "pbo_splits", "pbo_mean_oos_rank")
 TRIAL_METRICS = ("sharpe", "sortino", "cagr", "max_drawdown", "annual_volatility", "total_return",
                  "trade_count", "refusals", "mean_window_score", "times_selected")
 
 
 def log_search_to_mlflow(search_result, experiment_name: str, tracking_uri: str,
-                         artifact_location: str | None = None, tearsheet: bool = True) -> str:
+                         artifact_location: str | None = None, tearsheet: bool = True,
+                         deflation: dict | None = None) -> str:
     """Log a walk-forward search: a parent run with the out-of-sample headline, a child per trial.
 
     The parent run holds the search settings, the OOS headline metrics (prefixed ``oos_``), the
     per-window selections as a CSV artifact and, if ``tearsheet``, the OOS tear sheet HTML. Each
     trial is a nested child run with its parameters and metrics. Non-finite metrics are skipped.
+    With ``deflation`` (``backtest.search_deflation.deflate_search``) the parent also holds the
+    deflated Sharpe ratio, PBO, OOS Sharpe SE, expected max Sharpe, trial count and trial Sharpe
+    std, and the tear sheet shows them beside the OOS Sharpe.
 
     Parameters
     ----------
@@ -30,6 +37,8 @@ def log_search_to_mlflow(search_result, experiment_name: str, tracking_uri: str,
         Artifact root used when the experiment is created.
     tearsheet : bool, default True
         Whether to log the OOS tear sheet HTML.
+    deflation : dict, optional
+        ``deflate_search``'s figures (NaN ones are skipped).
 
     Returns
     -------
@@ -43,10 +52,13 @@ def log_search_to_mlflow(search_result, experiment_name: str, tracking_uri: str,
         mlflow.log_params({"search": result.search, "metric": result.metric, "n_trials": len(result.trials),
                            "oos_windows": len(result.selections)})
         mlflow.log_metrics({f"oos_{k}": v for k, v in finite_metrics(result.headline).items()})
+        if deflation is not None:
+            mlflow.log_metrics(finite_metrics({k: deflation[k] for k in DEFLATION_METRICS if k in deflation}))
         if len(result.selections):
             mlflow.log_text(result.selections.to_csv(index=False), "oos_selections.csv")
         if tearsheet and result.oos is not None:
-            mlflow.log_text(render_tearsheet(result.oos, f"Walk-forward OOS ({result.search} search)"),
+            honesty = Honesty(integrity_md=integrity_markdown(deflation=deflation)) if deflation is not None else None
+            mlflow.log_text(render_tearsheet(result.oos, f"Walk-forward OOS ({result.search} search)", honesty),
                             "oos_tearsheet.html")
         params_cols = [c for c in result.trials.columns if c not in TRIAL_METRICS and c != "trial_id"]
         for row in result.trials.to_dict("records"):

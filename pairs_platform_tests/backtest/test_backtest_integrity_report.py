@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest.placebo import PlaceboResult
+from pairs_platform.research.placebo import PlaceboResult
 from pairs_platform.reporting.integrity import deflation_line, integrity_markdown, placebo_line
 
 

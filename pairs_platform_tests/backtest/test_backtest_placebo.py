@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.backtest.placebo import (
+from pairs_platform.research.placebo import (
     BacktestSpec, FilterInputs, ablation, ml_mask, ml_placebo, permute_labels, regime_placebo,
 )
 from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows

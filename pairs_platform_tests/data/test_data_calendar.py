@@ -70,3 +70,21 @@ def test_neighbours_agree_with_brute_force_over_random_dates():
     np.testing.assert_array_equal(session_for(dates), days[pos])
     np.testing.assert_array_equal(next_trading_day(dates), days[pos + on_day])
     np.testing.assert_array_equal(previous_trading_day(dates), days[pos - 1])
+
+
+def test_library_trading_days_equal_the_former_hand_written_rules_1990_2030():
+    """The exchange_calendars XNYS sessions equal the platform's former hand-written NYSE rules."""
+    from nyse_rules_reference import reference_trading_days
+
+    library = trading_days("1990-01-01", "2030-12-31")
+    reference = reference_trading_days("1990-01-01", "2030-12-31")
+    only_library = library.difference(reference)
+    only_reference = reference.difference(library)
+    assert list(only_library) == [] and list(only_reference) == [], (only_library, only_reference)
+    assert len(library) == 10_322  # measured: 41 years of NYSE sessions
+
+
+@pytest.mark.parametrize("day", ["2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "2012-10-29",
+                                 "2012-10-30", "2018-12-05", "2025-01-09"])
+def test_one_off_closures_come_from_the_library(day):
+    assert not is_trading_day(day)

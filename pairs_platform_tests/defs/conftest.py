@@ -20,8 +20,11 @@ def make_defs(root, **overrides) -> dg.Definitions:
         io_manager=PartitionedParquetIOManager(base_dir=str(root / "assets")),
         mlflow=MLflowResource(tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}"),
         ledger=LedgerResource(url=f"sqlite:///{root / 'ledger.db'}"),
+        # A short run that must select, trade and train: 120-session formation windows are too short
+        # for FDR selection to find many pairs, so this fixture selects per test (the defaults are
+        # checked in test_strategy_resource.py) and keeps the graph fast.
         strategy=StrategyResource(formation_days=120, trading_days=40, ml_retrain_days=60,
-                                  ml_min_training_samples=20),
+                                  ml_min_training_samples=20, selection="pvalue"),
         **{"price_sources": PriceSourcesResource(), **overrides})
 
 

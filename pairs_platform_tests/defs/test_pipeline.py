@@ -42,9 +42,38 @@ def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
                                               "every_instrument_every_session"}
     assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")
     backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
-    assert {"cagr", "sharpe", "max_drawdown", "equity_curve", "filters_effect"} <= set(backtest.metadata)
-    assert "without filters" in backtest.metadata["filters_effect"].value
-    assert backtest.metadata["equity_curve"].value.startswith("![equity curve](data:image/png;base64,")
+    assert backtest.metadata["equity_curve"].value.startswith("![real-data equity curve](data:image/png;base64,")
+
+
+def test_backtest_headline_is_real_data_with_psr_and_interval(pipeline):
+    _, instance, _, _ = pipeline
+    meta = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization.metadata
+    assert {"real_sharpe", "real_psr", "real_sharpe_low", "real_sharpe_high", "real_cagr", "real_trade_count",
+            "synthetic_sharpe", "sleeves", "edge", "integrity", "filters_effect"} <= set(meta)
+    assert "sharpe" not in meta and "cagr" not in meta  # no unlabelled whole-book headline
+    sleeves = meta["sleeves"].value
+    assert sleeves.index("real data only") < sleeves.index("synthetic leg (not evidence)")
+    ablation = meta["filters_effect"].value
+    assert all(variant in ablation for variant in ("none", "regime", "ml", "both"))
+    assert meta["integrity"].value.startswith("- real data only")
+    assert "Real data" in meta["edge"].value
+
+
+def test_pair_universe_reports_tests_and_expected_false_pairs(pipeline):
+    _, instance, _, _ = pipeline
+    meta = instance.get_latest_materialization_event(dg.AssetKey("pair_universe")).asset_materialization.metadata
+    assert int(meta["tests_run"].value) > 0
+    assert 0.0 <= float(meta["expected_false_per_window"].value) <= float(meta["expected_false_discoveries"].value)
+    steps = [record.data["step"] for record in meta["funnel"].value.records]
+    assert steps[0] == "candidates" and steps[-1] == "selected" and "passed_test" in steps
+    assert all(record.data["explanation"] for record in meta["funnel"].value.records)
+
+
+def test_tear_sheet_headlines_real_data_and_marks_synthetic_pairs(pipeline):
+    _, instance, root, _ = pipeline
+    page = open(AssetStore(root / "assets").load(["performance_report"]), encoding="utf-8").read()
+    assert page.index("Headline: real data only") < page.index("Synthetic-leg pairs (synthetic data, not evidence)")
+    assert "PSR" in page and "SYNTHETIC" in page
 
 
 def test_every_asset_has_a_group_and_a_description(pipeline):
@@ -102,7 +131,8 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
     from mlflow import MlflowClient
 
     client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
-    assert str(client.get_model_version_by_alias("pairs_entry_filter", "champion").version) == version
+    alias = "champion" if meta["gate_promoted"].value else "challenger"  # issue 11: only the gate promotes
+    assert str(client.get_model_version_by_alias("pairs_entry_filter", alias).version) == version
     model = AssetStore(root / "assets").load(["signal_model"])
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff
@@ -122,3 +152,23 @@ def test_parameter_search_logs_one_child_run_per_trial(pipeline):
     experiment = client.get_run(parent).info.experiment_id
     children = client.search_runs([experiment], filter_string=f"tags.mlflow.parentRunId = '{parent}'")
     assert len(children) == trials
+    for key in ("deflated_sharpe_ratio", "pbo", "expected_max_sharpe", "n_trials", "trial_sharpe_std"):
+        assert key in meta, key
+    assert client.get_run(parent).data.metrics["n_trials"] == trials
+    assert "PBO" in meta["integrity"].value
+
+
+def test_filter_placebos_run_on_demand_only_and_give_verdicts(pipeline, monkeypatch):
+    defs, instance, _, result = pipeline
+    assert "filter_placebos" not in _materialized(result)  # not part of pairs_pipeline
+    import pairs_platform.defs.models.assets as models
+
+    monkeypatch.setattr(models, "ML_PLACEBO_RUNS", 2)  # the job runs 50 and 200; the wiring is what is tested
+    monkeypatch.setattr(models, "REGIME_PLACEBO_RUNS", 3)
+    run = defs.resolve_job_def("filter_evidence").execute_in_process(instance=instance)
+    assert run.success
+    meta = run.get_asset_materialization_events()[-1].materialization.metadata
+    for name in ("ml", "regime"):
+        assert 0.0 < float(meta[f"{name}_p_value"].value) <= 1.0
+        assert meta[f"{name}_verdict"].value in ("keep off", "may be on")
+    assert "use_ml_filter=False, use_regime_filter=False" == meta["configured"].value

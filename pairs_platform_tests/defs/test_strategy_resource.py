@@ -55,3 +55,15 @@ def test_bad_settings_are_refused_naming_the_field():
         StrategyConfig(zscore="median")
     with pytest.raises(ValueError, match="exit_z"):
         StrategyResource(exit_z=3.0).config()
+
+
+def test_defaults_are_the_measured_honest_selection_and_filters_are_off():
+    from pairs_platform.pairs.integrity import SelectionPolicy
+
+    config = StrategyResource().config()
+    assert config.selection_policy() == SelectionPolicy()  # the measured policy is what the pipeline runs
+    assert (config.selection, config.candidates, config.group_by) == ("fdr", "group", "economic")
+    assert (config.formation_days, config.trading_days) == (756, 63)
+    assert not config.use_ml_filter and not config.use_regime_filter
+    assert config.ml_threshold is None
+    assert StrategyConfig(selection="pvalue").selection_policy().max_pvalue == 0.05

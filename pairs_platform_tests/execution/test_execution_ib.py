@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.execution import (
-    ExecutionInputError, LiveTradingDisabled, Order, OrderType, Side, ensure_live_enabled,
+    ExecutionInputError, Ledger, LiveTradingDisabled, Order, OrderType, Side, ensure_live_enabled,
     make_client_order_id,
 )
 from pairs_platform.execution.ib import (
@@ -101,7 +101,7 @@ def test_live_trading_guard_reads_the_environment_only():
                     reason="an IB library is installed")
 def test_missing_library_gives_install_hint():
     with pytest.raises(ImportError, match=r"pip install -e \.\[ib\]"):
-        IBBroker()
+        IBBroker(Ledger("sqlite://"))
 
 
 def test_submit_and_cancel_refuse_unless_live_enabled(monkeypatch):
@@ -109,7 +109,7 @@ def test_submit_and_cancel_refuse_unless_live_enabled(monkeypatch):
 
     monkeypatch.setattr(ib_module, "import_ib_library", lambda: SimpleNamespace())
     monkeypatch.delenv("PAIRS_LIVE_TRADING_ENABLED", raising=False)
-    broker = IBBroker(instruments=INSTRUMENTS)  # no environment flag: nothing goes out
+    broker = IBBroker(Ledger("sqlite://"), instruments=INSTRUMENTS)  # no environment flag: nothing goes out
     with pytest.raises(LiveTradingDisabled):
         broker.submit(_order("EQ:KO"))
     with pytest.raises(LiveTradingDisabled):
@@ -127,5 +127,8 @@ def test_execution_package_is_pure_python():
                  if any(line.lstrip().startswith(("import dagster", "from dagster"))
                         for line in p.read_text().splitlines())]
     assert offenders == []
+    import subprocess
     import sys
-    assert "ib_async" not in sys.modules and "ib_insync" not in sys.modules
+    probe = ("import sys, pairs_platform.execution, pairs_platform.execution.factory; "
+             "assert 'ib_async' not in sys.modules and 'ib_insync' not in sys.modules")
+    subprocess.run([sys.executable, "-c", probe], check=True)  # a fresh interpreter: other tests import ib_async

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from pairs_platform.execution import Broker, PaperBroker
+from pairs_platform.execution import Broker, Ledger, PaperBroker
 from pairs_platform.execution.session import SessionInputs, execute_sessions
 from pairs_platform.execution.risk_engine import RiskEngineConfig
 
@@ -35,6 +35,6 @@ def test_the_live_adapter_declares_every_method_the_session_calls(monkeypatch):
     import pairs_platform.execution.ib as ib_module
 
     monkeypatch.setattr(ib_module, "import_ib_library", lambda: SimpleNamespace())
-    broker = ib_module.IBBroker()
+    broker = ib_module.IBBroker(Ledger("sqlite://"))
     assert isinstance(broker, Broker)
     assert broker.on_prices(DAYS[0], pd.Series({"EQ:KO": 60.0})) == []

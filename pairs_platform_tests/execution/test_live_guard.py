@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
@@ -68,52 +67,28 @@ def test_factory_builds_paper_and_guards_ib(tmp_path, no_live_env):
             make_broker("fix", ledger)
 
 
-class FakeIB:
-    """An IB client that records what reaches it and reports ``accounts`` as managed."""
-
-    def __init__(self, accounts):
-        self.accounts, self.connected_to, self.placed = accounts, None, []
-
-    def isConnected(self):
-        return self.connected_to is not None
-
-    def connect(self, host, port, clientId, timeout):
-        self.connected_to = (host, port, clientId)
-
-    def managedAccounts(self):
-        return self.accounts
-
-    def openTrades(self):
-        return []
-
-    def reqExecutions(self):
-        return []
-
-    def placeOrder(self, contract, order):
-        self.placed.append(order)
-        return SimpleNamespace(order=SimpleNamespace(orderId=len(self.placed)))
-
-
-@pytest.mark.parametrize("accounts, allowed", [(["U999"], False), (["U123", "U999"], False), (["U123"], True)])
+@pytest.mark.parametrize("accounts, allowed", [("U999", False), ("U123,U999", False), ("U123", True)])
 def test_ib_checks_the_reported_account_before_any_order(tmp_path, monkeypatch, accounts, allowed):
-    import pairs_platform.execution.ib as ib_module
+    from pairs_platform_tests.execution.ib_support import require_ib_async
+    from pairs_platform_tests.ib_gateway import FakeGateway, protocol
 
-    fake = FakeIB(accounts)
-    lib = SimpleNamespace(IB=lambda: fake, Contract=lambda **kw: kw, Order=lambda **kw: kw)
-    monkeypatch.setattr(ib_module, "import_ib_library", lambda: lib)
+    require_ib_async()
     monkeypatch.setenv("PAIRS_LIVE_TRADING_ENABLED", "true")
     monkeypatch.setenv("IB_ACCOUNT", "U123")
-    monkeypatch.setenv("IB_PORT", "4002")
     order = Order(make_client_order_id("s1", AS_OF, "EQ:KO"), "s1", AS_OF, "EQ:KO", Side.BUY, 10)
-    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+    with FakeGateway(account=accounts) as gateway, Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        monkeypatch.setenv("IB_PORT", str(gateway.port))
         broker = make_broker("ib", ledger, pd.DataFrame(index=pd.Index([], name="instrument_id")))
+        ledger.record_order(order)
         if allowed:
             assert broker.submit(order).status.value == "submitted"
-            assert fake.connected_to == ("127.0.0.1", 4002, 17) and len(fake.placed) == 1
+            assert gateway.messages(protocol.START_API)[0][2] == "17"
+            assert len(gateway.messages(protocol.PLACE_ORDER)) == 1
         else:
             with pytest.raises(LiveTradingDisabled, match="not in the allowlist"):
                 broker.submit(order)
-            assert fake.placed == []
+            assert gateway.messages(protocol.PLACE_ORDER) == []
+        broker.disconnect()
 
 
 def test_account_guard_needs_a_reported_account():

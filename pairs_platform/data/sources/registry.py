@@ -11,7 +11,7 @@ kind           factory and options
 ``combined``   ``CombinedSource(parts=[...])``, each part a kind name or ``{'kind': ..., **options}``;
                an instrument is served by the first part that has it (default parts
                ``['bundled', 'synthetic']``)
-``ib``         reserved for the Interactive Brokers connector (raises until it exists)
+``ib``         historical bars from TWS / IB Gateway (``data.sources.ib.IBSource``, pacing-limited)
 =============  ============================================================================
 
 A new source is one entry in ``SOURCE_FACTORIES``. :class:`SourceSelection` says which kind
@@ -41,10 +41,12 @@ def _combined(parts: list | None = None, **options: Any) -> CombinedSource:
     return CombinedSource(built, **options)
 
 
-def _ib(**_: Any) -> PriceSource:
-    raise NotImplementedError("price source 'ib' (Interactive Brokers) is not implemented yet; it will "
-                              "need `pip install pairs_platform[ib]` and a running TWS/Gateway. Use "
-                              "'bundled', 'synthetic', 'files' or 'combined' meanwhile.")
+def _ib(**options: Any) -> PriceSource:
+    """``IBSource(instruments=None, bar_size='1 day')``: bars from a running TWS / IB Gateway
+    (``pip install -e .[ib]``; imported lazily so ib_async loads only when asked for)."""
+    from pairs_platform.data.sources.ib import IBSource
+
+    return IBSource(**options)
 
 
 SOURCE_FACTORIES: dict[str, Callable[..., PriceSource]] = {

@@ -18,9 +18,7 @@ CHECK_EVENTS_PER_TICK = 200
 
 def alert_manager(ledger: LedgerResource) -> AlertManager:
     """The environment's channels, recording into the ledger's ``alerts`` table (migrated on open)."""
-    with ledger.open() as opened:
-        url = opened.engine.url.render_as_string(hide_password=False)
-    return alert_manager_from_env(SqlAlertRecorder(url))
+    return alert_manager_from_env(SqlAlertRecorder(ledger.resolved_url()))
 
 
 @dg.run_failure_sensor(name="alert_on_run_failure", default_status=RUNNING, monitor_all_code_locations=False,

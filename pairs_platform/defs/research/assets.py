@@ -7,8 +7,10 @@ import pandas as pd
 from pairs_platform.defs.shared.metadata import frame_metadata
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
-from pairs_platform.ml.regimes import detect_regimes
+from pairs_platform.ml.regime_models import RegimeModelConfig, causal_regimes
+from pairs_platform.ml.walkforward import schedule_retrain_cutoffs
 from pairs_platform.pairs import select_pairs
+from pairs_platform.pairs.funnel import summarize_windows
 from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.strategy import StrategyConfig
 from pairs_platform.signals.spreads import SpreadPanel, spread_panel
@@ -16,34 +18,50 @@ from pairs_platform.signals.spreads import SpreadPanel, spread_panel
 GROUP = "research"
 
 
-def _formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame, funnels: list):
+def _formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame, attrs: list):
     def select(formation: pd.DataFrame) -> pd.DataFrame:
         usable = formation.dropna(axis=1)  # an instrument needs the whole formation window
+        policy = strategy.selection_policy()
         chosen = select_pairs(usable, instruments.loc[usable.columns], method=strategy.selection_method,
-                              candidates=strategy.candidates, group_by="asset_class", fdr=strategy.significance,
-                              max_pvalue=strategy.significance if strategy.selection == "pvalue" else None,
-                              filters=strategy.filters(), max_pairs=strategy.max_pairs_per_window)
-        funnels.append(chosen.attrs.get("funnel", {}))
+                              candidates=strategy.candidates, group_by=policy.group_by, fdr=policy.fdr,
+                              direction=policy.direction, max_pvalue=policy.max_pvalue,
+                              filters=policy.filters(), max_pairs=policy.max_pairs)
+        attrs.append(dict(chosen.attrs))
         return chosen
     return select
+
+
+def funnel_table(funnel: dict) -> dg.TableMetadataValue:
+    """The selection funnel, one row per step: total count over the windows and what it kept."""
+    schema = dg.TableSchema(columns=[dg.TableColumn("step", "string"), dg.TableColumn("count", "int"),
+                                     dg.TableColumn("explanation", "string")])
+    return dg.MetadataValue.table([dg.TableRecord({"step": step, "count": int(count), "explanation": text})
+                                   for step, (count, text) in funnel.items()], schema=schema)
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
 def pair_universe(strategy: StrategyResource, price_panel: pd.DataFrame,
                   instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Walk-forward pair schedule: every formation window (trailing ``formation_days``) chooses its
-    pairs and hedge ratios from its own data only; the pairs trade in the following window."""
+    pairs and hedge ratios from its own data only; the pairs trade in the following window. By
+    default Benjamini-Hochberg FDR within economic groups (the measured ``SelectionPolicy``); the
+    metadata says how many tests ran and how many false pairs to expect."""
     config = strategy.config()
     windows = walk_forward_windows(price_panel.index, config.formation_days, config.trading_days)
-    funnels: list[dict] = []
+    attrs: list[dict] = []
     began = time.perf_counter()
-    schedule = build_pair_schedule(price_panel, windows, _formation_selector(config, instruments, funnels))
-    totals = pd.DataFrame(funnels).select_dtypes("number").sum()
+    schedule = build_pair_schedule(price_panel, windows, _formation_selector(config, instruments, attrs))
+    totals = summarize_windows(attrs)
     latest = schedule[schedule["window_id"] == schedule["window_id"].max()] if len(schedule) else schedule
     return dg.Output(schedule, metadata={
         "windows": len(windows), "pairs_selected": len(schedule),
         "screening_seconds": round(time.perf_counter() - began, 3),
-        **{f"funnel_{k}": int(v) for k, v in totals.items() if k != "screening_seconds"},
+        "tests_run": totals["tests_run"],
+        "expected_false_discoveries": dg.MetadataValue.float(round(totals["expected_false_discoveries"], 3)),
+        "expected_false_per_window": dg.MetadataValue.float(round(totals["expected_false_per_window"], 3)),
+        "selection": f"{config.selection_method}, candidates={config.candidates} by {config.group_by}, "
+                     f"{config.selection} at {config.significance}",
+        "funnel": funnel_table(totals["funnel"]),
         "latest_window": dg.MetadataValue.md(
             latest[["y", "x", "beta", "half_life", "pvalue", "trade_start", "trade_end"]].to_markdown()
             if len(latest) else "no pairs"),
@@ -62,13 +80,17 @@ def spreads(strategy: StrategyResource, price_panel: pd.DataFrame,
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
-def regimes(strategy: StrategyResource, price_panel: pd.DataFrame) -> dg.Output[pd.Series]:
-    """Market volatility regime per day (0 calm, 1 normal, 2 turbulent, -1 unknown); thresholds are
-    fit on the first formation window only, then applied forward (no look-ahead)."""
-    fit_end = price_panel.index[min(strategy.formation_days, len(price_panel)) - 1]
-    labels = detect_regimes(price_panel, fit_end=fit_end)
+def regimes(strategy: StrategyResource, price_panel: pd.DataFrame,
+            pair_universe: pd.DataFrame) -> dg.Output[pd.Series]:
+    """Market regime per day (0 calm, 1 normal, 2 turbulent, -1 unknown) by ``regime_method``
+    (volatility quantiles, Gaussian mixture or HMM), refit at every retrain cutoff on the days
+    before it and applied until the next (no look-ahead); unknown before the first cutoff."""
+    config = strategy.config()
+    cutoffs = schedule_retrain_cutoffs(pair_universe, price_panel.index, config.ml_retrain_days)
+    labels = causal_regimes(price_panel, cutoffs, RegimeModelConfig(method=config.regime_method))
     counts = labels.value_counts().sort_index()
-    return dg.Output(labels, metadata={"fit_end": str(fit_end.date()),
+    return dg.Output(labels, metadata={"method": config.regime_method, "refits": len(cutoffs),
+                                       "first_cutoff": str(cutoffs[0].date()) if cutoffs else "",
                                        **{f"days_regime_{int(k)}": int(v) for k, v in counts.items()}})
 
 

@@ -14,6 +14,7 @@ from pairs_platform.defs.shared.launchpad import launchpad_resource
 from pairs_platform.identifiers import validate_name
 from pairs_platform.tracking import TrackingStore
 from pairs_platform.tracking.models import ENTRY_FILTER_MODEL
+from pairs_platform.tracking.lifecycle import RegistryTarget
 
 
 from pairs_platform.paths import data_dir  # noqa: E402,F401  (re-exported: one definition, in the core)
@@ -47,6 +48,11 @@ class MLflowResource(dg.ConfigurableResource):
         """The core tracking store (validates the experiment and registered-model names)."""
         validate_name(self.registered_model, "MLflowResource.registered_model")
         return TrackingStore(self.resolved_uri(), self.experiment)
+
+    def target(self) -> RegistryTarget:
+        """Where the model lifecycle reads and writes: the resolved store and ``registered_model``."""
+        validate_name(self.registered_model, "MLflowResource.registered_model")
+        return RegistryTarget(self.resolved_uri(), self.registered_model)
 
     def activate(self) -> str:
         """Point the fluent MLflow API at our store and experiment (created if missing); return its id."""

@@ -1,14 +1,15 @@
 """[trading] jobs: the whole research-to-targets pipeline, and the daily chain after the close."""
 import dagster as dg
 
+from pairs_platform.defs.models.jobs import ON_DEMAND
+
 MARKET_DATA = dg.AssetSelection.groups("market_data")
 RESEARCH = dg.AssetSelection.groups("research")
 MODELS = dg.AssetSelection.groups("models")
 TRADING = dg.AssetSelection.groups("trading")
-SEARCH = dg.AssetSelection.assets("parameter_search")
 
 pairs_pipeline = dg.define_asset_job(
-    "pairs_pipeline", selection=(MARKET_DATA | RESEARCH | MODELS | TRADING) - SEARCH,
+    "pairs_pipeline", selection=(MARKET_DATA | RESEARCH | MODELS | TRADING) - ON_DEMAND,
     description="The whole research-to-targets graph for a range of sessions (single-run backfill).")
 daily_pipeline = dg.define_asset_job(
     "daily_pipeline", selection=(MARKET_DATA | RESEARCH | TRADING) - dg.AssetSelection.assets("performance_report"),

@@ -14,7 +14,7 @@ strictly below the real filter. Seeds are fixed and returned.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -116,8 +116,14 @@ def ablation(spec: BacktestSpec, filt: FilterInputs) -> pd.DataFrame:
     dates = pd.DatetimeIndex(spec.prices.index)
     ml = ml_mask(_ml_verdict(filt, filt.labels), dates, filt.pair_ids)
     regime = regime_mask(filt.regime_ok, dates, len(filt.pair_ids))
-    table = _run(spec, [None, regime, ml, ml & regime])
-    table.index = pd.Index(VARIANTS, name="filter")
+    return ablation_of_masks(spec, dict(zip(VARIANTS, [None, regime, ml, ml & regime])))
+
+
+def ablation_of_masks(spec: BacktestSpec, masks: dict) -> pd.DataFrame:
+    """Variant x (sharpe, cagr, trade_count) of the same strategy, one run per ``{variant: entry mask}``
+    (None: no filter), e.g. the masks of ``signals.entries.filter_variants``."""
+    table = _run(spec, list(masks.values()))
+    table.index = pd.Index(list(masks), name="filter")
     return table
 
 
@@ -162,3 +168,18 @@ def regime_placebo(spec: BacktestSpec, filt: FilterInputs, n_runs: int = 50, see
     masks = [regime_mask(v, dates, len(filt.pair_ids)) for v in [verdict] + shifted]
     runs = _run(spec, [None] + masks)["sharpe"].to_numpy()
     return _result("regime", runs[1], runs[0], runs[2:], [seed] + [int(s) for s in shifts])
+
+
+def restrict(spec: BacktestSpec, filt: FilterInputs, rows) -> tuple[BacktestSpec, FilterInputs]:
+    """The backtest and filter inputs of the schedule rows where ``rows`` (boolean, schedule order)
+    is True, e.g. the real-data pairs (``backtest.sleeves.sleeve_rows``): features and labels of
+    the other pairs are dropped, so the ML filter is trained and judged on those rows only."""
+    rows = np.asarray(rows, dtype=bool)
+    if rows.shape != (len(spec.schedule),):
+        raise ValueError(f"rows has shape {rows.shape}, expected ({len(spec.schedule)},): one flag per schedule row")
+    keep = [p for p, r in zip(filt.pair_ids, rows) if r]
+
+    def on(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame.index.get_level_values("pair_id").isin(keep)]
+    return (replace(spec, schedule=spec.schedule[rows].reset_index(drop=True)),
+            replace(filt, features=on(filt.features), labels=on(filt.labels), pair_ids=keep))
