@@ -9,7 +9,7 @@ export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
 
-.PHONY: install demo demo-intraday filter-evidence test deploy-test compose-config ui mlflow-ui validate bench clean
+.PHONY: install demo demo-intraday filter-evidence test deploy-test compose-config ui mlflow-ui validate bench clean serve
 
 $(STAMP): setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ validate: install $(DAGSTER_HOME)/dagster.yaml
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster UI: http://127.0.0.1:3000   MLflow UI: run 'make mlflow-ui' in another shell (http://127.0.0.1:5000)"
 	$(DEMO_PARTITIONS) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The desk (API, dashboard, /metrics) on http://127.0.0.1:8080 over the demo's ledger and store; runs the
+# demo first if it never ran here.
+serve: install $(DAGSTER_HOME)/dagster.yaml
+	test -f $(PAIRS_DATA_DIR)/ledger.db || $(MAKE) demo
+	$(BIN)/python -m pairs_platform.api
 
 mlflow-ui: install
 	mkdir -p $(PAIRS_DATA_DIR)/mlflow

@@ -83,13 +83,18 @@ def stale_data(last_session: dt.date | None, expected_session: dt.date, sessions
 _STATE_SEVERITY = {"ACTIVE": Severity.INFO, "REDUCING": Severity.WARNING, "HALTED": Severity.CRITICAL}
 
 
-def trading_state_changed(state: str, reason: str, actor: str) -> Alert:
-    """Trading state changed (REDUCING and HALTED are the ones that page)."""
+def trading_state_changed(state: str, reason: str, actor: str, scope: str = "global") -> Alert:
+    """Trading state of ``scope`` (``global`` or a strategy id) changed (REDUCING and HALTED page).
+
+    The desk's kill/resume and the trading-state sensor build the same key for the same change, so a
+    change made on the desk is sent once."""
     state = state.upper()
     if state not in _STATE_SEVERITY:
         raise ValueError(f"trading state {state!r} is not one of {sorted(_STATE_SEVERITY)}")
-    return Alert(AlertKind.TRADING_STATE, f"Trading state is now {state}", _STATE_SEVERITY[state],
-                 f"{actor} set trading state to {state}: {reason}", f"trading_state:{state}:{reason}")
+    where = "" if scope == "global" else f" for {scope}"
+    return Alert(AlertKind.TRADING_STATE, f"Trading state{where} is now {state}", _STATE_SEVERITY[state],
+                 f"{actor} set trading state{where} to {state}: {reason}",
+                 f"trading_state:{scope}:{state}:{reason}")
 
 
 def reconciliation_mismatch(differences: Mapping[str, tuple[float, float]], broker: str) -> Alert:

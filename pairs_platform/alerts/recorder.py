@@ -1,4 +1,4 @@
-"""Every alert is recorded, sent or not: an in-memory recorder and a SQL one (table ``alerts``)."""
+"""Every alert is recorded, sent or not: an in-memory recorder and a SQL one (the ledger's ``alerts`` table)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from pairs_platform.alerts.model import Alert
+from pairs_platform.execution.errors import LedgerSchemaError
+from pairs_platform.execution.ledger import Ledger
+from pairs_platform.execution.ledger_schema import alerts_table
 
 
 @dataclass(frozen=True)
@@ -80,27 +83,24 @@ class InMemoryAlertRecorder:
         return out
 
 
-_metadata = sa.MetaData()
-alerts_table = sa.Table(
-    "alerts", _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("kind", sa.String(64), nullable=False),
-    sa.Column("severity", sa.String(16), nullable=False),
-    sa.Column("title", sa.String(500), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("dedupe_key", sa.String(500), nullable=False, index=True),
-    sa.Column("status", sa.String(500), nullable=False),
-    sa.Column("channels", sa.Text, nullable=False),
-)
-
-
 class SqlAlertRecorder:
-    """Records alerts in the ``alerts`` table of ``engine`` (created if missing, ``checkfirst``)."""
+    """Records alerts in the ``alerts`` table of the ledger database (schema version 3 of
+    :mod:`pairs_platform.execution.ledger_schema`).
+
+    Given a URL, it opens the ledger the way every writer does (:class:`~pairs_platform.execution.Ledger`,
+    which migrates); given an engine (a read service that does not migrate), a database without the
+    table is refused with the fix. The ledger's migrations are the only path that creates the table."""
 
     def __init__(self, engine: Engine | str) -> None:
-        self.engine = sa.create_engine(engine) if isinstance(engine, str) else engine
-        _metadata.create_all(self.engine, tables=[alerts_table], checkfirst=True)
+        if isinstance(engine, str):
+            engine = Ledger(engine).engine
+        self.engine = engine
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table(alerts_table.name):
+                raise LedgerSchemaError(
+                    f"{self.engine.url.render_as_string(hide_password=True)} has no 'alerts' table (ledger "
+                    "schema version 3): open it once with pairs_platform.execution.Ledger(url) (or run "
+                    "`pairs-platform status --ledger-url URL`) to migrate it")
 
     def record(self, alert: Alert, status: str, channels: str) -> AlertRecord:
         values = {"created_at": alert.created_at, "kind": alert.kind.value, "severity": alert.severity.value,

@@ -7,17 +7,16 @@ from pairs_platform.api.app import create_app
 from pairs_platform.api.desk import Desk
 from pairs_platform.api.readmodel import DeskReadModel, TradingState, TradingStateName
 from pairs_platform.api.settings import MODEL_NAME, ApiSettings
-from pairs_platform.api.store_readmodel import LedgerStoreReadModel
+from pairs_platform.api.store_readmodel import LedgerStoreReadModel, open_ledger_for_reading
 
 
 def build_desk(settings: ApiSettings, model: DeskReadModel | None = None) -> Desk:
-    """The desk over ``model`` (default: the ledger and store of ``settings``); alerts are recorded in
-    the ledger's database and sent through the channels configured in the environment."""
-    from pairs_platform.execution.ledger import Ledger
-
-    ledger = Ledger(settings.ledger_url)
+    """The desk over ``model`` (default: the ledger and asset store of ``settings``, the ledger opened
+    without migrating: :func:`open_ledger_for_reading`); alerts are recorded in the ledger database's
+    ``alerts`` table and sent through the channels configured in the environment."""
+    ledger = open_ledger_for_reading(settings.ledger_url)
     if model is None:
-        model = LedgerStoreReadModel(ledger, settings.asset_store, settings.mlflow_uri, MODEL_NAME, settings.capital)
+        model = LedgerStoreReadModel(ledger, settings.asset_store, settings.mlflow_uri, MODEL_NAME)
     recorder = SqlAlertRecorder(ledger.engine)
     return Desk(model, alert_manager_from_env(recorder), recorder, settings.capital, MODEL_NAME)
 
@@ -29,4 +28,4 @@ def app_from_env():
 
 
 __all__ = ["ApiSettings", "Desk", "DeskReadModel", "LedgerStoreReadModel", "TradingState", "TradingStateName",
-           "app_from_env", "build_desk", "create_app"]
+           "app_from_env", "build_desk", "create_app", "open_ledger_for_reading"]

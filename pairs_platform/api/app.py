@@ -23,6 +23,13 @@ from pairs_platform.execution.errors import ExecutionInputError
 
 DISABLED = "write endpoints are disabled: no PAIRS_API_TOKEN is configured on the server"
 WRITE_ERRORS = {401: {"model": S.ErrorOut}, 409: {"model": S.ErrorOut}, 503: {"model": S.ErrorOut}}
+# The write actions: the same ledger rule as ``pairs-platform kill/resume`` (a global-scope state change
+# with who and why); ``reduce`` is the drawdown breaker's state set by hand.
+ACTIONS = {
+    "kill": (TradingStateName.HALTED, "HALT trading (kill switch); a reason is required"),
+    "reduce": (TradingStateName.REDUCING, "REDUCING: only orders that reduce exposure go out; a reason is required"),
+    "resume": (TradingStateName.ACTIVE, "Resume trading (ACTIVE); a reason is required"),
+}
 _bearer = HTTPBearer(auto_error=False, description="PAIRS_API_TOKEN")
 
 
@@ -78,17 +85,13 @@ def _write_routes(app: FastAPI, desk: Desk, token: str) -> None:
         if credentials is None or not token_ok(token, credentials.credentials):
             raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
-    @app.post("/api/trading-state/kill", response_model=S.TradingStateResponse, responses=WRITE_ERRORS,
-              tags=["trading state"], summary="HALT trading (kill switch); a reason is required",
-              dependencies=[Depends(authorized)])
-    def kill(body: S.StateChangeIn) -> S.TradingStateResponse:
-        return _change(desk, TradingStateName.HALTED, body)
+    for action, (state, summary) in ACTIONS.items():
+        def change(body: S.StateChangeIn, state: TradingStateName = state) -> S.TradingStateResponse:
+            return _change(desk, state, body)
 
-    @app.post("/api/trading-state/resume", response_model=S.TradingStateResponse, responses=WRITE_ERRORS,
-              tags=["trading state"], summary="Resume trading (ACTIVE); a reason is required",
-              dependencies=[Depends(authorized)])
-    def resume(body: S.StateChangeIn) -> S.TradingStateResponse:
-        return _change(desk, TradingStateName.ACTIVE, body)
+        app.post(f"/api/trading-state/{action}", response_model=S.TradingStateResponse, responses=WRITE_ERRORS,
+                 tags=["trading state"], summary=summary, dependencies=[Depends(authorized)],
+                 operation_id=f"trading_state_{action}")(change)
 
 
 def _page_routes(app: FastAPI, desk: Desk, token: str) -> None:
@@ -99,8 +102,7 @@ def _page_routes(app: FastAPI, desk: Desk, token: str) -> None:
     @app.post("/actions/{action}", response_class=HTMLResponse, include_in_schema=False)
     async def form_action(action: str, request: Request):
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-        states = {"kill": TradingStateName.HALTED, "resume": TradingStateName.ACTIVE}
-        if action not in states:
+        if action not in ACTIONS:
             return PlainTextResponse(f"unknown action {action!r}", status_code=404)
         if not token:
             return PlainTextResponse(DISABLED, status_code=503)
@@ -108,7 +110,7 @@ def _page_routes(app: FastAPI, desk: Desk, token: str) -> None:
             return PlainTextResponse("wrong token", status_code=401)
         try:
             body = S.StateChangeIn(reason=form.get("reason", ""), actor=form.get("actor") or "dashboard")
-            _change(desk, states[action], body)
+            _change(desk, ACTIONS[action][0], body)
         except ValueError as exc:  # pydantic's ValidationError: empty reason or actor
             return PlainTextResponse(f"not changed: {exc}", status_code=422)
         except HTTPException as exc:

@@ -132,7 +132,7 @@ class Desk:
     def change_state(self, state: TradingStateName, change: S.StateChangeIn) -> S.TradingStateResponse:
         """Set the trading state (reason required) and announce it through the alert channels."""
         self.model.set_trading_state(StateChangeRequest(state, change.reason, change.actor))
-        self.alerts.notify(trading_state_changed(state.value, change.reason, change.actor))
+        self.alerts.notify(trading_state_changed(state.value, change.reason.strip(), change.actor.strip()))
         return self.trading_state()
 
     def signals(self) -> S.SignalsResponse:

@@ -1,7 +1,8 @@
 """Prometheus ``/metrics``: one fresh registry per scrape, filled from the desk's views.
 
 Everything is a gauge of the ledger's and store's current state (the counts come from the database,
-so they survive restarts). Reconciliation is a placeholder until the reconciliation job exists.
+so they survive restarts). Reconciliation: ``mismatch`` while reconciliation's HALT stands (read from the
+ledger's trading states), else ``unknown``.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pairs_platform.alerts import AlertKind
 from pairs_platform.alerts.dispatcher import DUPLICATE
 from pairs_platform.api.desk import Desk
 from pairs_platform.api.readmodel import TradingStateName
+from pairs_platform.execution.reconciliation import WHO as RECONCILIATION_WHO
 
 PREFIX = "pairs"
+RECONCILIATION_HISTORY = 1000  # trading-state changes read to find each scope's newest
 
 
 def _gauge(registry: CollectorRegistry, name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
@@ -55,13 +58,25 @@ def _orders_and_state(registry: CollectorRegistry, desk: Desk) -> None:
         orders.labels(status).set(sum(o.status == status for o in view.orders))
     _gauge(registry, "orders_sent", "Orders sent to a broker (submitted or filled)").set(
         sum(o.status in ("submitted", "filled") for o in view.orders))
-    _gauge(registry, "orders_refused", "Orders refused (risk engine or broker)").set(len(view.refusals))
+    _gauge(registry, "orders_refused", "Orders the risk engine refused (the ledger's refusals)").set(len(view.refusals))
     state = desk.model.trading_state().state
     gauge = _gauge(registry, "trading_state", "1 for the current trading state", ("state",))
     for name in TradingStateName:
         gauge.labels(name.value).set(1.0 if name is state else 0.0)
-    _gauge(registry, "reconciliation_status", "Ledger vs broker reconciliation (placeholder)", ("status",)
-           ).labels("unknown").set(1.0)
+    _reconciliation(registry, desk)
+
+
+def _reconciliation(registry: CollectorRegistry, desk: Desk) -> None:
+    """``mismatch`` while a scope's newest state is a HALT set by reconciliation, else ``unknown``
+    (clean cycles are not recorded in the ledger, so "ok" cannot be told apart from "never ran")."""
+    newest: dict[str, object] = {}
+    for state in desk.model.trading_state_history(RECONCILIATION_HISTORY):  # newest first, a few rows
+        newest.setdefault(state.scope, state)
+    halted = any(s.state is TradingStateName.HALTED and s.actor == RECONCILIATION_WHO for s in newest.values())
+    gauge = _gauge(registry, "reconciliation_status", "Ledger vs broker reconciliation: 1 for the current status",
+                   ("status",))
+    gauge.labels("mismatch").set(1.0 if halted else 0.0)
+    gauge.labels("unknown").set(0.0 if halted else 1.0)
 
 
 def _data_and_alerts(registry: CollectorRegistry, desk: Desk) -> None:

@@ -1,14 +1,14 @@
 """The desk's read model: everything the API, dashboard and metrics read, behind ONE protocol.
 
-The default implementation (:mod:`pairs_platform.api.store_readmodel`) reads today's SQL ledger and
-Parquet asset store; a richer ledger (trading states with history, refusals) or a store reader plugs
-in by implementing :class:`DeskReadModel`, and nothing above it changes.
+The default implementation (:mod:`pairs_platform.api.store_readmodel`) reads the SQL ledger (orders,
+fills, positions, trading states with their history, refusals) and the asset store; another backend
+plugs in by implementing :class:`DeskReadModel`, and nothing above it changes.
 
 Frames follow the ledger's and assets' contracts:
 
 - ``orders()``: ``pairs_platform.execution.ledger_frames.ORDER_COLUMNS``;
 - ``fills()``: ``FILL_COLUMNS``; ``positions()``: ``POSITION_COLUMNS``;
-- ``refusals()``: ``REFUSAL_COLUMNS`` below;
+- ``refusals()``: ``REFUSAL_COLUMNS`` below (``status``: the refusing check's name; ``reason``: its detail);
 - ``target_positions()``: date, pair_id, leg, instrument_id, units;
 - ``signals()``: date, pair_id, spread, z, entry_zone, ml_proba, ml_accept, regime_ok, entry_allowed;
 - ``pair_universe()``: the pair schedule (window_id, trade_start, trade_end, y, x, beta, half_life, ...);
@@ -63,7 +63,7 @@ class StateChangeRequest:
 
 
 class UnsupportedStateChange(RuntimeError):
-    """The read model's backend cannot take this trading state (e.g. REDUCING on a kill-switch ledger)."""
+    """The read model's backend cannot take this trading state (the API answers 409)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class DeskReadModel(Protocol):
         ...
 
     def refusals(self) -> pd.DataFrame:
-        """Orders refused (by the risk engine or the broker) with their reasons (REFUSAL_COLUMNS)."""
+        """Orders the risk engine refused, with the check and its detail (REFUSAL_COLUMNS)."""
         ...
 
     def trading_state(self) -> TradingState:

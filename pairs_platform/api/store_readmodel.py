@@ -1,47 +1,88 @@
-"""Default :class:`~pairs_platform.api.readmodel.DeskReadModel`: today's SQL ledger + Parquet asset store.
+"""Default :class:`~pairs_platform.api.readmodel.DeskReadModel`: the SQL ledger + the asset store.
 
-- Trading state: the ledger's kill switch (engaged = HALTED, released = ACTIVE); its history is the
-  current state only (the kill switch keeps no history); REDUCING is not supported.
-- Refusals: rejected and cancelled orders with their reasons.
-- Assets: ``<store>/<name>.parquet`` (unpartitioned) and ``<store>/cleaned_prices/<YYYY-MM-DD>.parquet``
-  (one file per session); nothing is unpickled, so the backtest's own equity (a pickled
-  ``BacktestResult``) is replaced by the equity of holding ``target_positions`` marked to the same
-  closes, gross of costs (labelled as such).
+- Trading state: the ledger's trading states (``active`` / ``reducing`` / ``halted`` per scope, with
+  who, when and why); the desk's current state is the most restrictive over the global scope and
+  every strategy scope ever set; changes go through :meth:`Ledger.set_trading_state` on the global
+  scope, the same rule as ``pairs-platform kill/resume``.
+- Refusals: the ledger's ``refusals`` table (the risk engine's check name and detail).
+- Assets: :class:`~pairs_platform.store.AssetStore` (safe formats only, nothing unpickled), cached by
+  file modification time; the backtest's equity is ``backtest_results.equity``, net of costs.
+- The ledger is opened read-side without migrating: a missing or older schema is refused with the fix
+  (a read service must not change a production database's schema behind the operators' back).
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import pandas as pd
+from sqlalchemy.engine import make_url
 
-from pairs_platform.api import views
 from pairs_platform.api.readmodel import (
-    REFUSAL_COLUMNS, EquityCurve, StateChangeRequest, TradingState, TradingStateName, UnsupportedStateChange,
+    REFUSAL_COLUMNS, EquityCurve, StateChangeRequest, TradingState, TradingStateName,
 )
+from pairs_platform.execution.errors import LedgerSchemaError
 from pairs_platform.execution.ledger import Ledger
-from pairs_platform.tracking.models import DEFAULT_ALIAS
+from pairs_platform.execution.ledger_schema import GLOBAL_SCOPE, MIGRATIONS
+from pairs_platform.execution.ledger_state import TradingState as LedgerState, TradingStateRecord
+from pairs_platform.store import AssetStore
+from pairs_platform.tracking.models import DEFAULT_ALIAS, ENTRY_FILTER_MODEL
 
-_SESSION_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.parquet$")
-_ACTOR_REASON = re.compile(r"^\[(?P<actor>[^\]]+)\] (?P<reason>.*)$", re.S)
 PRICE_COLUMNS = ["date", "instrument_id", "close"]
+PRICES = ["cleaned_prices"]
+BACKTEST = ["backtest_results"]
 UNKNOWN = "unknown"
-BACKTEST_SOURCE = "target_positions held from the next close, marked to cleaned closes, gross of costs"
+GLOBAL = "global"  # the desk's name of the ledger's global scope ('*')
+BACKTEST_SOURCE = "backtest_results: the backtest's own equity, net of costs"
+_RANK = {name: i for i, name in enumerate(TradingStateName)}  # ACTIVE < REDUCING < HALTED
+LEDGER_FIX = ("run `make demo` (or any pipeline run), or open it once with "
+              "pairs_platform.execution.Ledger(url) / `pairs-platform status --ledger-url URL`, to create "
+              "and migrate it")
+
+
+def open_ledger_for_reading(url: str) -> Ledger:
+    """The ledger at ``url``, opened without migrating.
+
+    Raises
+    ------
+    LedgerSchemaError
+        If the database (a SQLite file) does not exist, or its schema is older or newer than this
+        code's (``len(MIGRATIONS)``); the message names the URL and the fix.
+    """
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).expanduser().exists():
+        raise LedgerSchemaError(f"ledger {shown} does not exist: {LEDGER_FIX}")
+    ledger = Ledger(url, migrate=False)
+    have, want = ledger.schema_version(), len(MIGRATIONS)
+    if have != want:
+        ledger.close()
+        raise LedgerSchemaError(f"ledger {shown} has schema version {have}, this code needs {want}: "
+                                + (LEDGER_FIX if have < want else "upgrade pairs_platform"))
+    return ledger
+
+
+def desk_state(record: TradingStateRecord) -> TradingState:
+    """The ledger's trading-state record as the desk's :class:`TradingState`."""
+    scope = GLOBAL if record.scope == GLOBAL_SCOPE else record.scope
+    return TradingState(TradingStateName(record.state.value.upper()), record.reason, record.who, record.at, scope)
 
 
 class LedgerStoreReadModel:
-    """Reads ``ledger`` and the Parquet store under ``asset_store``; champion from ``mlflow_uri``."""
+    """Reads ``ledger`` and the asset store ``store``; the champion of ``model_name`` from ``mlflow_uri``."""
 
-    def __init__(self, ledger: Ledger, asset_store: Path, mlflow_uri: str = "", model_name: str = "",
-                 capital: float = 1.0) -> None:
-        self.ledger, self.store = ledger, Path(asset_store)
-        self.mlflow_uri, self.model_name, self.capital = mlflow_uri, model_name, capital
-        self._files: dict[Path, tuple[float, pd.DataFrame]] = {}
+    def __init__(self, ledger: Ledger, store: AssetStore | str | Path, mlflow_uri: str = "",
+                 model_name: str = ENTRY_FILTER_MODEL) -> None:
+        self.ledger = ledger
+        self.store = store if isinstance(store, AssetStore) else AssetStore(store)
+        self.mlflow_uri, self.model_name = mlflow_uri, model_name
+        self._cache: dict[str, tuple[Any, Any]] = {}
         self._champion: tuple[float, str] = (0.0, UNKNOWN)
         self._lock = threading.Lock()
 
@@ -56,48 +97,52 @@ class LedgerStoreReadModel:
         return self.ledger.positions_frame()
 
     def refusals(self) -> pd.DataFrame:
-        orders = self.orders()
-        refused = orders[orders["status"].isin(["rejected", "cancelled"])]
-        return refused.rename(columns={"updated_at": "at"})[REFUSAL_COLUMNS].reset_index(drop=True)
+        frame = self.ledger.refusals_frame()
+        out = frame.rename(columns={"check_name": "status", "detail": "reason", "created_at": "at"})
+        return out[REFUSAL_COLUMNS].reset_index(drop=True)
 
     def trading_state(self) -> TradingState:
-        switch = self.ledger.kill_switch()
-        match = _ACTOR_REASON.match(switch.reason or "")
-        actor, reason = (match["actor"], match["reason"]) if match else ("", switch.reason or "")
-        state = TradingStateName.HALTED if switch.engaged else TradingStateName.ACTIVE
-        return TradingState(state, reason, actor, switch.at)
+        history = self.ledger.trading_state_history()
+        scopes = [None, *sorted(set(history["scope"]) - {GLOBAL_SCOPE})]
+        states = [desk_state(self.ledger.trading_state(scope)) for scope in scopes]
+        return max(states, key=lambda s: _RANK[s.state])  # the first (global) wins a tie
 
     def trading_state_history(self, limit: int = 50) -> list[TradingState]:
-        return [self.trading_state()][:max(limit, 0)]
+        history = self.ledger.trading_state_history().iloc[::-1].head(max(limit, 0))
+        return [desk_state(TradingStateRecord(LedgerState(r.state), r.scope, r.who, r.reason,
+                                              pd.Timestamp(r.at).to_pydatetime()))
+                for r in history.itertuples(index=False)]
 
     def set_trading_state(self, request: StateChangeRequest) -> TradingState:
-        if request.state is TradingStateName.HALTED:
-            self.ledger.engage_kill_switch(f"[{request.actor}] {request.reason}")
-        elif request.state is TradingStateName.ACTIVE:
-            self.ledger.release_kill_switch()
-        else:
-            raise UnsupportedStateChange(
-                f"this ledger has a kill switch only (ACTIVE/HALTED); {request.state.value} needs the "
-                "trading-state ledger")
+        self.ledger.set_trading_state(LedgerState(request.state.value.lower()), request.actor, request.reason)
         return self.trading_state()
 
     # ---- asset store ---------------------------------------------------------------------
-    def _cached(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
+    def _cached(self, name: str, path, load: Callable[[], Any]) -> Any:
+        """``load()``, reused while ``path``'s modification time is unchanged (None: no such path)."""
         try:
-            mtime = path.stat().st_mtime
-        except FileNotFoundError:
+            stamp = path.stat().st_mtime
+        except (FileNotFoundError, AttributeError):
             return None
         with self._lock:
-            hit = self._files.get(path)
-        if hit is not None and hit[0] == mtime:
+            hit = self._cache.get(name)
+        if hit is not None and hit[0] == stamp:
             return hit[1]
-        frame = pd.read_parquet(path, columns=columns)
+        value = load()
         with self._lock:
-            self._files[path] = (mtime, frame)
-        return frame
+            self._cache[name] = (stamp, value)
+        return value
+
+    def _stamp_path(self, key: list[str]):
+        where = self.store.stored(key)
+        if where is None:
+            return None
+        manifest = where.path / "manifest.json"  # a folder (dataclass) is rewritten with its manifest
+        return manifest if manifest.exists() else where.path
 
     def _asset(self, name: str) -> pd.DataFrame:
-        frame = self._cached(self.store / f"{name}.parquet")
+        path = self._stamp_path([name])
+        frame = None if path is None else self._cached(name, path, lambda: self.store.load([name]))
         return pd.DataFrame() if frame is None else frame
 
     def target_positions(self) -> pd.DataFrame:
@@ -112,17 +157,12 @@ class LedgerStoreReadModel:
     def instruments(self) -> pd.DataFrame:
         return self._asset("instruments")
 
-    def _session_files(self) -> list[tuple[dt.date, Path]]:
-        root = self.store / "cleaned_prices"
-        if not root.is_dir():
-            return []
-        found = [(m.group(1), p) for p in root.iterdir() if (m := _SESSION_FILE.match(p.name))]
-        return [(dt.date.fromisoformat(day), path) for day, path in sorted(found)]
+    def _sessions(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(k) for k in self.store.partition_keys(PRICES)]
 
     def closes(self, since: dt.date | None = None) -> pd.DataFrame:
-        parts = [self._session_closes(day, path) for day, path in self._session_files()
-                 if since is None or day >= since]
-        parts = [p for p in parts if len(p)]
+        parts = [self._session_closes(day) for day in self._sessions() if since is None or day >= since]
+        parts = [p for p in parts if p is not None and len(p)]
         if not parts:
             return pd.DataFrame(index=pd.DatetimeIndex([], name="date"), dtype="float64")
         bars = pd.concat(parts, ignore_index=True)
@@ -130,28 +170,23 @@ class LedgerStoreReadModel:
         wide.index = pd.DatetimeIndex(wide.index, name="date")
         return wide.sort_index()
 
-    def _session_closes(self, day: dt.date, path: Path) -> pd.DataFrame:
-        bars = self._cached(path, PRICE_COLUMNS)
-        if bars is None or bars.empty:
-            return pd.DataFrame(columns=["session", "instrument_id", "close"])
-        bars = bars.sort_values("date", kind="stable")  # weekend crypto bars: the session's last one wins
-        return pd.DataFrame({"session": pd.Timestamp(day), "instrument_id": bars["instrument_id"].to_numpy(),
-                             "close": bars["close"].astype("float64").to_numpy()})
+    def _session_closes(self, day: dt.date) -> pd.DataFrame | None:
+        key = day.isoformat()
+        return self._cached(f"cleaned_prices/{key}", self.store.path_for(PRICES) / f"{key}.parquet",
+                            lambda: _closes_of(day, self.store.load_partitions(PRICES, [key])))
 
     def last_price_session(self) -> dt.date | None:
-        files = self._session_files()
-        return files[-1][0] if files else None
+        sessions = self._sessions()
+        return sessions[-1] if sessions else None
 
     def backtest_equity(self, since: dt.date | None = None) -> EquityCurve | None:
-        targets = self.target_positions()
-        if targets.empty:
+        path = self._stamp_path(BACKTEST)
+        result = None if path is None else self._cached("backtest_results", path, lambda: self.store.load(BACKTEST))
+        if result is None or result.equity.empty:
             return None
-        if since is not None:
-            start = pd.Timestamp(since) - pd.Timedelta(days=10)  # a few sessions before: the base of the rebase
-            targets = targets[pd.to_datetime(targets["date"]) >= start]
-        closes = self.closes(None if since is None else (pd.Timestamp(since) - pd.Timedelta(days=10)).date())
-        values = views.holdings_equity(targets, closes, self.instruments(), self.capital)
-        return None if values.empty else EquityCurve(values, BACKTEST_SOURCE)
+        equity = result.equity.astype("float64")
+        equity.index = pd.DatetimeIndex(pd.to_datetime(equity.index), name="date")
+        return EquityCurve(equity.sort_index(), BACKTEST_SOURCE)
 
     def champion_model(self) -> str:
         at, cached = self._champion
@@ -160,6 +195,15 @@ class LedgerStoreReadModel:
         version = champion_version(self.mlflow_uri, self.model_name)
         self._champion = (time.monotonic(), version)
         return version
+
+
+def _closes_of(day: dt.date, bars: pd.DataFrame) -> pd.DataFrame:
+    """One session's closes (the session's last bar per instrument wins: weekend crypto bars)."""
+    if bars.empty:
+        return pd.DataFrame(columns=["session", "instrument_id", "close"])
+    bars = bars.sort_values("date", kind="stable")
+    return pd.DataFrame({"session": pd.Timestamp(day), "instrument_id": bars["instrument_id"].to_numpy(),
+                         "close": bars["close"].astype("float64").to_numpy()})
 
 
 def _reachable(uri: str) -> bool:

@@ -58,22 +58,6 @@ def live_equity(fills: pd.DataFrame, closes: pd.DataFrame, instruments: pd.DataF
     return curve(equity, capital)
 
 
-def holdings_equity(targets: pd.DataFrame, closes: pd.DataFrame, instruments: pd.DataFrame,
-                    capital: float) -> pd.Series:
-    """Equity of the targets decided at each close, filled at the next session's close (as paper
-    trading does) and held from then on, gross of costs: the backtest's own positions marked to the
-    same closes as the fills. The P&L of session t is ``units_{t-2} * (close_t - close_{t-1})``."""
-    if targets.empty or closes.empty:
-        return pd.Series(dtype="float64")
-    units = targets.assign(date=pd.to_datetime(targets["date"])).pivot_table(
-        index="date", columns="instrument_id", values="units", aggfunc="sum")
-    px = _sessions_from(closes, units.index.min()).reindex(columns=units.columns)
-    held = units.reindex(px.index).fillna(0.0).shift(2).fillna(0.0)
-    mult = multipliers(instruments, units.columns)
-    pnl = (held * px.diff().fillna(0.0) * mult).sum(axis=1)
-    return capital + pnl.cumsum()
-
-
 def curve(equity: pd.Series, capital: float) -> pd.DataFrame:
     """Equity, daily and cumulative P&L and drawdown (<= 0) of an equity series."""
     out = pd.DataFrame({"equity": equity.astype("float64")})

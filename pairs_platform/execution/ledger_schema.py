@@ -1,6 +1,6 @@
 """Ledger tables (SQLAlchemy Core) and the forward-only migration runner.
 
-Why our own runner and not alembic: the ledger has five small tables, must migrate itself
+Why our own runner and not alembic: the ledger has a few small tables, must migrate itself
 on open from a library call (notebook, Dagster resource, test) with no ``alembic.ini`` or
 script directory on disk, and must run the same code on SQLite and PostgreSQL. A list of
 versioned steps applied in order inside one transaction (transactional DDL on both engines)
@@ -150,6 +150,29 @@ def define_tables_v2(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {"trading_state_events": events, "refusals": refusals, "sessions": sessions}
 
 
+def define_tables_v3(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Tables added by schema version 3 (frozen: never edit).
+
+    - ``alerts``: every alert the platform raised (``pairs_platform.alerts``), sent or not, with what
+      happened to it (``status``: sent, suppressed: duplicate, ...; ``channels``: per channel outcome);
+      the dispatcher's dedupe window reads it back, the desk's dashboard and ``/metrics`` show it.
+    """
+    alerts = sa.Table(
+        "alerts", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("title", sa.String(500), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("dedupe_key", sa.String(500), nullable=False),
+        sa.Column("status", sa.String(500), nullable=False),
+        sa.Column("channels", sa.Text, nullable=False),
+        sa.Index("ix_alerts_dedupe_key", "dedupe_key"),
+    )
+    return {"alerts": alerts}
+
+
 def define_schema_version(metadata: sa.MetaData) -> sa.Table:
     """The bookkeeping table of applied migrations (one row per applied version)."""
     return sa.Table(
@@ -164,13 +187,14 @@ def define_schema_version(metadata: sa.MetaData) -> sa.Table:
 metadata = sa.MetaData()
 _v1 = define_tables_v1(metadata)
 metadata.remove(_v1["kill_switch"])  # dropped by v2 (trading_state_events replaces it)
-_current = {**_v1, **define_tables_v2(metadata)}
+_current = {**_v1, **define_tables_v2(metadata), **define_tables_v3(metadata)}
 orders_table: sa.Table = _current["orders"]
 fills_table: sa.Table = _current["fills"]
 positions_table: sa.Table = _current["positions"]
 trading_state_events_table: sa.Table = _current["trading_state_events"]
 refusals_table: sa.Table = _current["refusals"]
 sessions_table: sa.Table = _current["sessions"]
+alerts_table: sa.Table = _current["alerts"]
 schema_version_table: sa.Table = define_schema_version(metadata)
 
 
@@ -205,10 +229,16 @@ def _v2_trading_states_refusals_sessions(conn: Connection) -> None:
     v1["kill_switch"].drop(conn)
 
 
+def _v3_alerts(conn: Connection) -> None:
+    for table in define_tables_v3(sa.MetaData()).values():
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "orders, fills, positions, kill_switch", _v1_initial_schema),
     Migration(2, "trading_state_events (replaces kill_switch), refusals, sessions",
               _v2_trading_states_refusals_sessions),
+    Migration(3, "alerts", _v3_alerts),
 )
 
 

@@ -22,6 +22,7 @@ from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES, TrainedFilter
 from pairs_platform.tracking.store import ensure_experiment, finite_metrics, using_store
 
 DEFAULT_ALIAS = "champion"
+ENTRY_FILTER_MODEL = "pairs_entry_filter"  # registry name of the entry filter (MLflowResource, desk API)
 #: What the registered model is, shown on its page in the MLflow model registry.
 REGISTERED_MODEL_DESCRIPTION = (
     "Entry filter of the pairs-trading strategy: a scikit-learn pipeline that scores each candidate "

@@ -84,7 +84,7 @@ def test_a_failing_channel_is_recorded_and_does_not_stop_the_others():
 def test_sql_recorder_round_trip_and_dedupe(recorder_url):
     url = recorder_url
     recorder = SqlAlertRecorder(url)
-    SqlAlertRecorder(url)  # checkfirst: a second open does not fail
+    SqlAlertRecorder(url)  # a second recorder on the same database shares the table
     manager = AlertManager([LogChannel()], recorder)
     manager.notify(stale_data(None, dt.date(2026, 1, 6), 3))
     assert manager.notify(stale_data(None, dt.date(2026, 1, 6), 3)).status == "suppressed: duplicate"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from desk_demo_state import TOKEN
+from desk_demo_state import BACKTEST_STEP, REFUSAL, STRATEGY, TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -26,11 +26,13 @@ def test_positions_against_targets_per_instrument_and_leg(client, demo):
 def test_orders_of_a_session_and_refusals_with_reasons(client, demo):
     _, _, closes = demo
     all_orders = client.get("/api/orders").json()
-    assert len(all_orders["orders"]) == 5
+    assert len(all_orders["orders"]) == 4  # a refusal is not an order (its id stays free for a retry)
     day = str(closes.index[-2].date())
     session = client.get("/api/orders", params={"as_of": day}).json()
-    assert {o["instrument_id"] for o in session["orders"]} == {"FUT:HO", "FUT:CL"}
-    assert [r["reason"] for r in session["refusals"]] == ["risk: max gross exposure 300.00% would be exceeded"]
+    assert {o["instrument_id"] for o in session["orders"]} == {"FUT:HO"}
+    refusal, = session["refusals"]  # from the ledger's refusals table: check name and detail
+    assert (refusal["instrument_id"], refusal["status"], refusal["reason"]) == ("FUT:CL", "max_gross_exposure", REFUSAL)
+    assert refusal["at"] is not None
     assert client.get("/api/orders", params={"as_of": "not-a-date"}).status_code == 422
     assert len(client.get("/api/fills").json()["fills"]) == 3
 
@@ -43,9 +45,9 @@ def test_pnl_marked_to_closes_and_against_the_backtest(client, demo):
     body = client.get("/api/pnl").json()
     assert body["total_pnl"] == pytest.approx(cash + value, abs=1e-6)
     assert body["points"][0]["date"] == str(d3.date()) and body["points"][0]["daily_pnl"] == pytest.approx(-2.0)
-    # the backtest holds the same legs plus the refused CL leg, and pays no commission
-    cl_leg = -1 * 1000 * (c.at[last, "FUT:CL"] - c.at[d_2, "FUT:CL"])
-    assert body["backtest_total_pnl"] == pytest.approx(body["total_pnl"] + 3.0 + cl_leg, abs=1e-6)
+    # the stored backtest's own equity (1e6 + 50 a session), from the session before the first fill
+    assert body["backtest_total_pnl"] == pytest.approx(BACKTEST_STEP * (len(c) - 1 - 2))
+    assert body["backtest_source"].startswith("backtest_results")
     equity = [p["equity"] for p in body["points"]]
     peak = max(equity)
     assert body["max_drawdown"] == pytest.approx(min(e / max(equity[: i + 1]) - 1 for i, e in enumerate(equity)))
@@ -108,9 +110,10 @@ def test_kill_and_resume_need_a_reason_change_the_ledger_and_alert(client, demo)
     killed = client.post("/api/trading-state/kill", json={"reason": "DD > 10%", "actor": "jane"}, headers=AUTH)
     assert killed.status_code == 200
     assert killed.json()["current"] == {**killed.json()["current"], "state": "HALTED", "reason": "DD > 10%", "actor": "jane"}
-    assert ledger.kill_switch().engaged
+    assert ledger.trading_state().state.value == "halted" and ledger.trading_state().who == "jane"
     resumed = client.post("/api/trading-state/resume", json={"reason": "reviewed"}, headers=AUTH)
-    assert resumed.json()["current"]["state"] == "ACTIVE" and not ledger.kill_switch().engaged
+    assert resumed.json()["current"]["state"] == "ACTIVE" and ledger.trading_state().state.value == "active"
+    assert [h["state"] for h in resumed.json()["history"]] == ["ACTIVE", "HALTED"]  # newest first
     alerts = client.get("/api/alerts").json()["alerts"]
     assert [(a["kind"], a["severity"]) for a in alerts] == [("trading_state", "info"), ("trading_state", "critical")]
     assert "jane set trading state to HALTED: DD > 10%" in alerts[1]["body"]
@@ -123,8 +126,8 @@ def test_dashboard_forms_need_the_token_and_a_reason(client, demo):
     assert client.post("/actions/kill", content=f"token={TOKEN}&reason=", headers=form).status_code == 422
     done = client.post("/actions/kill", content=f"token={TOKEN}&reason=fat+finger&actor=bob", headers=form,
                        follow_redirects=False)
-    assert done.status_code == 303 and ledger.kill_switch().engaged
-    assert ledger.kill_switch().reason == "[bob] fat finger"
+    state = ledger.trading_state()
+    assert done.status_code == 303 and (state.state.value, state.who, state.reason) == ("halted", "bob", "fat finger")
     page = client.get("/").text
     assert "HALTED" in page and "fat finger" in page
 
@@ -140,27 +143,65 @@ def test_an_empty_desk_answers_every_read_route(tmp_path):
 
     from pairs_platform.api import build_desk, create_app
     from pairs_platform.api.settings import ApiSettings
+    from pairs_platform.execution.ledger import Ledger
 
     settings = ApiSettings.from_env({"PAIRS_DATA_DIR": str(tmp_path)})
+    Ledger(settings.ledger_url).close()  # an empty, migrated ledger
     client = TestClient(create_app(build_desk(settings), settings.api_token))
     for route in ("/api/positions", "/api/orders", "/api/fills", "/api/pnl", "/api/exposure", "/api/trading-state",
                   "/api/signals", "/api/universe", "/api/freshness", "/api/model-health", "/api/alerts", "/metrics", "/"):
         assert client.get(route).status_code == 200, route
     assert client.get("/api/health").json()["asset_store"] == "empty"
     assert client.get("/api/freshness").json()["stale"] is True
-    assert "Kill and resume are disabled" in client.get("/").text
+    assert "Kill, reduce and resume are disabled" in client.get("/").text
 
 
-def test_the_kill_switch_ledger_refuses_reducing_and_keeps_who_and_why(demo):
+def test_reduce_sets_reducing_in_the_ledger_with_who_and_why_and_alerts(client, demo):
+    _, ledger, _ = demo
+    reduced = client.post("/api/trading-state/reduce", json={"reason": "DD > 5%", "actor": "jane"}, headers=AUTH)
+    assert reduced.status_code == 200 and reduced.json()["current"]["state"] == "REDUCING"
+    state = ledger.trading_state()
+    assert (state.state.value, state.scope, state.who, state.reason) == ("reducing", "*", "jane", "DD > 5%")
+    assert client.get("/api/alerts").json()["alerts"][0]["severity"] == "warning"
+    assert 'id="reduce-form"' in client.get("/").text
+
+
+def test_the_ledger_model_maps_states_history_and_the_most_restrictive_scope(demo):
     from pairs_platform.api import LedgerStoreReadModel
-    from pairs_platform.api.readmodel import StateChangeRequest, UnsupportedStateChange
+    from pairs_platform.api.readmodel import StateChangeRequest
 
     data_dir, ledger, _ = demo
     model = LedgerStoreReadModel(ledger, data_dir / "assets")
-    with pytest.raises(UnsupportedStateChange, match="REDUCING"):
-        model.set_trading_state(StateChangeRequest("REDUCING", "cut risk", "jane"))
+    assert model.trading_state().state == "ACTIVE" and model.trading_state_history() == []
     with pytest.raises(ValueError, match="needs a reason"):
         StateChangeRequest("HALTED", "  ", "jane")
-    halted = model.set_trading_state(StateChangeRequest("HALTED", "DD > 10%", "jane"))
-    assert (halted.state, halted.reason, halted.actor) == ("HALTED", "DD > 10%", "jane") and halted.at is not None
-    assert model.trading_state_history() == [halted]
+    reducing = model.set_trading_state(StateChangeRequest("REDUCING", "cut risk", "jane"))
+    halted = model.set_trading_state(StateChangeRequest("HALTED", "DD > 10%", "bob"))
+    assert (halted.state, halted.reason, halted.actor, halted.scope) == ("HALTED", "DD > 10%", "bob", "global")
+    assert model.trading_state_history() == [halted, reducing] and model.trading_state_history(1) == [halted]
+    # a strategy halted on its own (pairs-platform kill --strategy) shows when the global state is active
+    model.set_trading_state(StateChangeRequest("ACTIVE", "reviewed", "bob"))
+    ledger.set_trading_state("halted", "alice", "broker outage", STRATEGY)
+    current = model.trading_state()
+    assert (current.state, current.scope, current.actor) == ("HALTED", STRATEGY, "alice")
+
+
+def test_the_desk_never_migrates_the_ledger_and_says_how_to_fix_it(tmp_path):
+    import sqlalchemy as sa
+
+    from pairs_platform.api import build_desk
+    from pairs_platform.api.settings import ApiSettings
+    from pairs_platform.execution.errors import LedgerSchemaError
+    from pairs_platform.execution.ledger import Ledger
+    from pairs_platform.execution.ledger_schema import MIGRATIONS, apply_migrations
+
+    settings = ApiSettings.from_env({"PAIRS_DATA_DIR": str(tmp_path)})
+    with pytest.raises(LedgerSchemaError, match="does not exist: run `make demo`"):
+        build_desk(settings)
+    assert not (tmp_path / "ledger.db").exists()  # not created either
+    old = Ledger(settings.ledger_url, migrate=False)
+    apply_migrations(old.engine, MIGRATIONS[:2])
+    with pytest.raises(LedgerSchemaError, match=f"schema version 2, this code needs {len(MIGRATIONS)}"):
+        build_desk(settings)
+    assert not sa.inspect(old.engine).has_table("alerts")
+    old.close()

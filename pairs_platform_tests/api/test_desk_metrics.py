@@ -36,3 +36,30 @@ def test_metrics_exposition(client, desk, demo):
     assert samples[("pairs_alerts", (("kind", "trading_state"), ("status", "sent")))] == 1.0
     last = demo[2].index[-1]
     assert samples[("pairs_last_data_session_timestamp_seconds", ())] == last.tz_localize("UTC").timestamp()
+
+
+def test_metrics_trading_state_is_the_ledgers_including_the_drawdown_breakers_reducing(client, demo):
+    from desk_demo_state import STRATEGY
+
+    from pairs_platform.execution.risk_engine import BREAKER
+
+    _, ledger, _ = demo
+    ledger.set_trading_state("reducing", BREAKER, "equity is 6.0% below its peak", STRATEGY)  # not via the API
+    samples = _samples(client)
+    assert samples[("pairs_trading_state", (("state", "REDUCING"),))] == 1.0
+    assert samples[("pairs_trading_state", (("state", "ACTIVE"),))] == 0.0
+
+
+def test_reconciliation_status_is_mismatch_while_its_halt_stands(client, demo):
+    from desk_demo_state import STRATEGY
+
+    from pairs_platform.execution.reconciliation import WHO, resume_command
+
+    _, ledger, _ = demo
+    assert _samples(client)[("pairs_reconciliation_status", (("status", "mismatch"),))] == 0.0
+    ledger.set_trading_state("halted", WHO, f"position_mismatch EQ:AAA; {resume_command(STRATEGY)}", STRATEGY)
+    samples = _samples(client)
+    assert samples[("pairs_reconciliation_status", (("status", "mismatch"),))] == 1.0
+    assert samples[("pairs_reconciliation_status", (("status", "unknown"),))] == 0.0
+    ledger.set_trading_state("active", "jane", "positions checked with the broker", STRATEGY)
+    assert _samples(client)[("pairs_reconciliation_status", (("status", "mismatch"),))] == 0.0

@@ -43,7 +43,7 @@ def _fuzz(operation, headers: dict, allowed: tuple[int, ...]) -> None:
 
 def test_every_route_conforms_without_token(api_schema):
     operations = _operations(api_schema)
-    assert len(operations) == 16
+    assert len(operations) == 17
     for operation in operations:  # GETs answer 200/422; writes without the token 401/422
         _fuzz(operation, {}, (200, 401, 422))
 
@@ -57,5 +57,6 @@ def test_schema_lists_every_route(desk_app):
     paths = set(desk_app.openapi()["paths"])
     assert paths == {
         "/", "/metrics", "/api/health", "/api/positions", "/api/orders", "/api/fills", "/api/pnl", "/api/exposure",
-        "/api/trading-state", "/api/trading-state/kill", "/api/trading-state/resume", "/api/signals",
+        "/api/trading-state", "/api/trading-state/kill", "/api/trading-state/reduce", "/api/trading-state/resume",
+        "/api/signals",
         "/api/universe", "/api/freshness", "/api/model-health", "/api/alerts"}

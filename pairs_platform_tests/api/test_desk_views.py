@@ -1,4 +1,4 @@
-"""Pure pieces of the desk: number formats, the backtest's holding convention, champion lookup."""
+"""Pure pieces of the desk: number formats, live equity, champion lookup."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from pairs_platform.api.dashboard import money, pct
 from pairs_platform.api.store_readmodel import champion_version
-from pairs_platform.api.views import holdings_equity, live_equity
+from pairs_platform.api.views import live_equity
 
 
 def test_money_and_percent_formats():
@@ -18,15 +18,6 @@ def test_money_and_percent_formats():
 def _closes() -> pd.DataFrame:
     days = pd.bdate_range("2026-01-05", periods=5)
     return pd.DataFrame({"A": [10.0, 11.0, 13.0, 12.0, 15.0]}, index=days)
-
-
-def test_backtest_targets_are_held_from_the_close_after_the_decision():
-    closes = _closes()
-    targets = pd.DataFrame({"date": closes.index[1:], "pair_id": "p", "leg": "y", "instrument_id": "A", "units": 10.0})
-    equity = holdings_equity(targets, closes, pd.DataFrame(), capital=1000.0)
-    # decided at close 1 (11), filled at close 2 (13): P&L from close 2 on = 10 * (15 - 13)
-    assert equity.iloc[-1] - 1000.0 == pytest.approx(20.0)
-    assert list(np.round(equity.to_numpy() - 1000.0, 9)) == [0.0, 0.0, -10.0, 20.0]
 
 
 def test_live_equity_marks_fills_to_closes_with_commissions_and_multipliers():

@@ -37,7 +37,8 @@ def graph_snapshot(defs) -> dict:
             for job in defs.jobs}
     schedules = {s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name}
                  for s in defs.schedules}
-    sensors = {s.name: {"job": s.job_name, "type": str(s.sensor_type.value)} for s in defs.sensors}
+    sensors = {s.name: {"job": s.job_name if s.has_jobs else None, "type": str(s.sensor_type.value)}  # alerts launch no job
+               for s in defs.sensors}
     return {"assets": dict(sorted(assets.items())), "jobs": dict(sorted(jobs.items())),
             "schedules": dict(sorted(schedules.items())), "sensors": dict(sorted(sensors.items()))}
 

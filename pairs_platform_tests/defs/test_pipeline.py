@@ -41,7 +41,8 @@ def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
               and e.event_specific_data.asset_key == dg.AssetKey("cleaned_prices")]
     assert {c.check_name for c in checks} >= {"positive_finite_closes", "no_duplicate_bars",
                                               "every_instrument_every_session"}
-    assert all(c.passed for c in checks if c.check_name != "forward_fill_within_tolerance")
+    # prices_fresh compares with today's calendar: the 2022 test data is stale by design (WARN)
+    assert all(c.passed for c in checks if c.check_name not in ("forward_fill_within_tolerance", "prices_fresh"))
     backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
     assert backtest.metadata["equity_curve"].value.startswith("![real-data equity curve](data:image/png;base64,")
 

@@ -187,7 +187,7 @@ def test_v1_engaged_kill_switch_becomes_halted_in_v2(tmp_path):
     apply_migrations(old.engine, MIGRATIONS[:1])
     with old.engine.begin() as conn:
         conn.execute(sa.text("UPDATE kill_switch SET engaged = 1, reason = 'outage'"))
-    assert old.migrate() == [2]
+    assert old.migrate() == [2, 3]  # v3 (alerts) follows
     state = old.trading_state()
     assert state.state is TradingState.HALTED and "outage" in state.reason
     assert not sa.inspect(old.engine).has_table("kill_switch")

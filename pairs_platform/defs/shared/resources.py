@@ -13,6 +13,7 @@ from pairs_platform.data.sources import SourceSelection
 from pairs_platform.defs.shared.launchpad import launchpad_resource
 from pairs_platform.identifiers import validate_name
 from pairs_platform.tracking import TrackingStore
+from pairs_platform.tracking.models import ENTRY_FILTER_MODEL
 from pairs_platform.tracking.lifecycle import RegistryTarget
 
 
@@ -33,7 +34,7 @@ class MLflowResource(dg.ConfigurableResource):
     tracking_uri: str = Field(default="", description="MLflow tracking URI; empty: SQLite under the data dir "
                                                        "(set MLFLOW_TRACKING_URI for a server).")
     experiment: str = Field(default="pairs_platform", description="MLflow experiment of every run.")
-    registered_model: str = Field(default="pairs_entry_filter", description="Model registry name of the entry filter.")
+    registered_model: str = Field(default=ENTRY_FILTER_MODEL, description="Model registry name of the entry filter.")
 
     def resolved_uri(self) -> str:
         """``tracking_uri``, or ``sqlite:///<data dir>/mlflow/mlflow.db`` (folder created) when empty."""
