@@ -50,7 +50,7 @@ setup(
         # ib_async is the maintained fork; never install ib_insync beside it.
         "ib": ["ib_async>=2.0"],
         "ib-legacy": ["ib_insync>=0.9.86"],
-        "celery": [f"dagster-celery=={DAGSTER_LIBS}", "redis>=5"],
+        "celery": [f"dagster-celery=={DAGSTER_LIBS}", "celery>=5.3", "redis>=5"],
         # vectorbt carries the Commons Clause: a benchmark-only reference, never a runtime dependency;
         # `make bench` installs it into its own .venv-bench, never into .venv.
         "bench": ["vectorbt>=0.26"],

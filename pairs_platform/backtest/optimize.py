@@ -21,11 +21,14 @@ from pairs_platform.backtest.metrics import performance_summary
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.backtest.results import BacktestResult
 from pairs_platform.backtest.stitch import stitch_results
+from pairs_platform.parallel import Backend, chunked, parallel_map, parallel_task
 from pairs_platform.risk.limits import RiskLimits
 
+CANDIDATES_PER_CHUNK = 16
+"""Parameter sets per chunk when a search fans out: the compiled kernel amortizes its setup over a chunk."""
 METRICS = ("sharpe", "sortino", "calmar", "cagr", "total_return")
-__all__ = ["METRICS", "SearchResult", "grid_params", "grid_search", "log_search_to_mlflow", "random_params",
-           "random_search", "score_windows", "trading_windows", "walk_forward_search"]
+__all__ = ["CANDIDATES_PER_CHUNK", "METRICS", "SearchResult", "grid_chunk", "grid_chunks", "grid_params", "grid_search",
+           "random_params", "random_search", "score_windows", "trading_windows", "walk_forward_search"]
 
 
 @dataclass
@@ -129,22 +132,57 @@ def score_windows(equity: np.ndarray, windows: pd.DataFrame, capital: float, met
 def walk_forward_search(prices: pd.DataFrame, schedule: pd.DataFrame, candidates: list[StrategyParams],
                         instruments: pd.DataFrame | None = None, costs: CostModel = CostModel(),
                         limits: RiskLimits = RiskLimits(), capital: float = 1_000_000.0, metric: str = "sharpe",
-                        open_prices: pd.DataFrame | None = None, search: str = "custom") -> SearchResult:
-    """Score ``candidates`` per trading window and chain the out-of-sample choices (see module doc)."""
+                        open_prices: pd.DataFrame | None = None, search: str = "custom",
+                        backend: Backend | None = None) -> SearchResult:
+    """Score ``candidates`` per trading window and chain the out-of-sample choices (see module doc).
+
+    ``backend`` (a :class:`pairs_platform.parallel.Backend`) simulates the candidates in chunks of
+    :data:`CANDIDATES_PER_CHUNK` on its workers (:func:`grid_chunk`); the result equals the
+    single-process one. None (default): every candidate at once in this process.
+    """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if not candidates:
         raise ValueError("walk_forward_search needs at least one candidate parameter set")
     inp = prepare_inputs(prices, schedule, instruments, list(candidates), costs, limits, None, open_prices)
-    series, stats = run_grid_arrays(inp, capital)
+    if backend is None:
+        series, stats = run_grid_arrays(inp, capital)
+        equity = series.equity
+    else:
+        shared = {"prices": prices, "schedule": schedule, "instruments": instruments, "costs": costs,
+                  "limits": limits, "capital": float(capital), "open_prices": open_prices}
+        equity, stats = grid_chunks(shared, list(candidates), backend)
     windows = trading_windows(inp.schedule, inp.dates)
-    scores = score_windows(series.equity, windows, capital, metric)
+    scores = score_windows(equity, windows, capital, metric)
     chosen = scores.to_numpy().argmax(axis=1)  # ties: the lowest trial id
     oos, selections = _chain_oos(prices, inp.schedule, windows, scores, chosen, candidates, instruments, costs,
                                  limits, capital, open_prices)
-    trials = _trials_table(candidates, series.equity, stats, inp.first_bar, capital, scores, selections)
+    trials = _trials_table(candidates, equity, stats, inp.first_bar, capital, scores, selections)
     headline = dict(oos.summary) if oos is not None else performance_summary([])
     return SearchResult(search, metric, trials, scores, selections, oos, headline, list(candidates))
+
+
+def grid_chunks(shared: dict, candidates: list[StrategyParams], backend: Backend,
+                chunk_size: int = CANDIDATES_PER_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    """Daily equity (P, T) and counters (P,) of every candidate, simulated in chunks on ``backend``.
+
+    ``shared``: prices, schedule, instruments, costs, limits, capital, open_prices (as for
+    :func:`walk_forward_search`), sent with every chunk.
+    """
+    chunks = [{**shared, "params": candidates[c.start:c.stop]}
+              for c in chunked(len(candidates), -(-len(candidates) // chunk_size))]
+    parts = parallel_map(grid_chunk, chunks, backend)
+    return np.concatenate([p["equity"] for p in parts]), np.concatenate([p["stats"] for p in parts])
+
+
+@parallel_task
+def grid_chunk(chunk: dict) -> dict:
+    """Chunk function: ``{"equity": (P, T), "stats": (P,)}`` of the parameter sets ``chunk["params"]``
+    (what :func:`run_grid_arrays` gives for them), from the keys of :func:`grid_chunks`' ``shared``."""
+    inp = prepare_inputs(chunk["prices"], chunk["schedule"], chunk["instruments"], list(chunk["params"]),
+                         chunk["costs"], chunk["limits"], None, chunk["open_prices"])
+    series, stats = run_grid_arrays(inp, chunk["capital"])
+    return {"equity": series.equity, "stats": stats}
 
 
 def _chain_oos(prices, schedule, windows, scores, chosen, candidates, instruments, costs, limits, capital, open_prices):

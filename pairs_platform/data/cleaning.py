@@ -28,6 +28,11 @@ Rules, applied in this order (counts in the report only cover bars/cells of the 
 5. ``gaps_filled``: a requested day without a usable close takes the last usable close up to
    ``max_ffill_days`` trading days back (open/high/low = that close, volume = 0). Beyond that bound the
    instrument has no data for the day and ``DataQualityError`` names the instrument, day and fix.
+
+A source that has *ended* is not a gap: :func:`check_source_not_ended` (called by the raw-price step
+before anything is written) refuses a session after an instrument's last bar in its source with a
+``DataInputError`` naming the instrument, the source's last date and the fix, instead of five flat
+forward-filled bars.
 """
 from __future__ import annotations
 
@@ -38,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.data.calendar import is_trading_day, session_for, trading_days
-from pairs_platform.data.errors import DataQualityError
+from pairs_platform.data.errors import DataInputError, DataQualityError
 from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTIONAL_COLUMNS
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
@@ -65,6 +70,50 @@ class CleaningRules:
         """Trading days of raw history to pass before the first requested day: enough for the outlier
         rule's ``sigma_window + 2`` usable bars even after a gap of ``max_ffill_days``."""
         return self.sigma_window + 2 + self.max_ffill_days
+
+
+#: Calendar days around a session that :func:`check_source_not_ended` looks at: bars this far back
+#: show an instrument was served; none up to this far ahead means its source has ended.
+SOURCE_END_LOOKBACK = pd.Timedelta(days=366)
+SOURCE_END_LOOKAHEAD = pd.Timedelta(days=31)
+
+
+def check_source_not_ended(nearby: pd.DataFrame, session: Any, where: str = "") -> None:
+    """Refuse a session after the last bar an instrument's source has (the source ended).
+
+    Parameters
+    ----------
+    nearby : pd.DataFrame
+        The source's bars (``date``, ``instrument_id``) of the instruments that have no bar in
+        ``session``, from ``SOURCE_END_LOOKBACK`` before it to ``SOURCE_END_LOOKAHEAD`` after it.
+    session : date-like
+        The last session requested.
+    where : str
+        The source and asset, for the message (e.g. ``"raw_prices/equity, source 'bundled'"``).
+
+    Raises
+    ------
+    DataInputError
+        When an instrument has bars before ``session`` and none at or after it: names the first such
+        instrument, its last date in the source, how many instruments ended, and the fix. An
+        instrument with no bar before (not listed yet) or with a later bar (a gap) passes.
+    """
+    if not len(nearby):
+        return
+    day = pd.Timestamp(session).normalize()
+    sessions = session_for(pd.DatetimeIndex(pd.to_datetime(nearby["date"])))
+    later = set(nearby.loc[sessions >= day, "instrument_id"])
+    before = nearby[(sessions < day) & ~nearby["instrument_id"].isin(later)]
+    if not len(before):
+        return
+    last = pd.to_datetime(before["date"]).groupby(before["instrument_id"]).max().sort_values()
+    iid, end = last.index[0], last.iloc[0]
+    raise DataInputError(iid, day, "date", f"the source has no bar for {iid} at or after this session: its "
+                         f"last bar is {end.date()} ({len(last)} instrument(s) end before this session: "
+                         f"{', '.join(last.index[:10])})",
+                         f"materialize sessions up to {last.iloc[-1].date()} at most (make demo --end, the "
+                         "partition range, or PAIRS_PARTITIONS_END), or extend the source's data for "
+                         "these instruments", location=where)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.defs import defs
+from pairs_platform.defs.runs import RunRequest, launch_run
 from pairs_platform.defs.shared.partitions import trading_day_partitions
 from pairs_platform.defs.shared.resources import data_dir
 from pairs_platform.execution import Ledger
@@ -39,22 +40,26 @@ def _selection_line(instance: dg.DagsterInstance) -> str:
             f"<= {float(expected):.2f} in total, {float(per_window):.2f} per formation window")
 
 
+def _launch(instance: dg.DagsterInstance, job_name: str, first: str, last: str) -> dg.DagsterRun:
+    """Runs the job through the instance, as the code location's run (listed under its job in the UI),
+    printing each step as it finishes; stops the demo when the run fails."""
+    run = launch_run(instance, defs, RunRequest(job_name, first, last, run_config=QUIET))
+    if run.status != dg.DagsterRunStatus.SUCCESS:
+        raise SystemExit(f"{job_name} failed (run {run.run_id}); see the log above or the run in `make ui`")
+    return run
+
+
 def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
     began = time.perf_counter()
-    result = defs.resolve_job_def("pairs_pipeline").execute_in_process(
-        instance=instance, run_config=QUIET, tags={"dagster/asset_partition_range_start": start,
-                                 "dagster/asset_partition_range_end": end})
-    if not result.success:
-        raise SystemExit("pairs_pipeline failed; see the log above")
+    _launch(instance, "pairs_pipeline", start, end)
     return time.perf_counter() - began
 
 
 def _paper_run(instance: dg.DagsterInstance, first: str, last: str) -> dict:
-    result = defs.resolve_job_def("paper_execution").execute_in_process(
-        instance=instance, run_config=QUIET, tags={"dagster/asset_partition_range_start": first,
-                                 "dagster/asset_partition_range_end": last})
-    meta = result.get_asset_materialization_events()[-1].materialization.metadata
-    return {"sent": int(meta["orders_sent"].value), "fills": int(meta["fills"].value)}
+    run = _launch(instance, "paper_execution", first, last)
+    entry = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)[-1]
+    meta = entry.asset_materialization.metadata
+    return {"sent": int(meta["orders_sent_in_run"].value), "fills": int(meta["fills_in_run"].value)}
 
 
 def run_paper_sessions(instance: dg.DagsterInstance, sessions: list[str], strategy_id: str) -> dict:

@@ -7,12 +7,15 @@ then extrapolated with business days (``partial`` is True). ``formation_end < tr
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+from pairs_platform.pairs.selection import select_pairs
+from pairs_platform.parallel import Backend, call_reference, chunked, parallel_map, parallel_task, resolve_task
 
 WINDOW_COLUMNS = ["window_id", "formation_start", "formation_end", "trade_start", "trade_end"]
 SELECTOR_COLUMNS = ["y", "x", "beta", "alpha", "spread_mean", "spread_std", "half_life", "pvalue"]
@@ -61,30 +64,65 @@ def _extrapolate(last: pd.Timestamp, overshoot: np.ndarray, partial: np.ndarray)
     return out.astype("datetime64[ns]")
 
 
-def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame,
-                        selector: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: Callable[[pd.DataFrame], pd.DataFrame],
+                        backend: Backend | None = None, n_chunks: int | None = None) -> pd.DataFrame:
     """Run ``selector`` on each formation window's prices and stack its pairs with the window columns.
 
     ``selector`` receives only ``prices`` from formation_start to formation_end (a copy) and returns
     one row per chosen pair with at least y, x, beta, alpha, spread_mean, spread_std (half_life and
     pvalue are added as NaN when missing). One row per (window, pair) comes back, ordered by window.
+
+    ``backend`` (a :class:`pairs_platform.parallel.Backend`) fans the windows out in ``n_chunks``
+    chunks of consecutive windows (default: one per window); the result equals the single-process
+    one. ``selector`` must then be a registered chunk function (e.g. :func:`select_formation_pairs`)
+    or a ``functools.partial`` of one with keyword options only, so workers can import it.
     """
     missing = [c for c in WINDOW_COLUMNS if c not in windows.columns]
     if missing:
         raise ValueError(f"windows lack columns {missing}; build them with walk_forward_windows")
-    frames = []
-    for window in windows.itertuples(index=False):
-        formation = prices.loc[window.formation_start:window.formation_end].copy()
-        chosen = selector(formation)
-        if chosen is None or len(chosen) == 0:
-            continue
-        frames.append(_with_window(pd.DataFrame(chosen).reset_index(drop=True), window))
+    if backend is None:
+        frames = _window_frames(prices, windows, selector)
+    else:
+        path, options = call_reference(selector)
+        chunks = [{"prices": prices.loc[windows["formation_start"].iloc[c.start]:windows["formation_end"].iloc[c.stop - 1]],
+                   "windows": windows.iloc[c].reset_index(drop=True), "selector": path, "options": options}
+                  for c in chunked(len(windows), n_chunks or len(windows))]
+        frames = [f for f in parallel_map(screen_windows, chunks, backend) if f is not None]
     columns = WINDOW_COLUMNS + SELECTOR_COLUMNS
     if not frames:
         return pd.DataFrame(columns=columns)
     schedule = pd.concat(frames, ignore_index=True)
     extra = [c for c in schedule.columns if c not in columns]
     return schedule[columns + extra]
+
+
+def _window_frames(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[pd.DataFrame]:
+    frames = []
+    for window in windows.itertuples(index=False):  # a loop over windows (few), not pairs or bars
+        formation = prices.loc[window.formation_start:window.formation_end].copy()
+        chosen = selector(formation)
+        if chosen is None or len(chosen) == 0:
+            continue
+        frames.append(_with_window(pd.DataFrame(chosen).reset_index(drop=True), window))
+    return frames
+
+
+@parallel_task
+def screen_windows(chunk: dict) -> pd.DataFrame | None:
+    """Chunk function: the schedule rows of ``chunk["windows"]`` (None if no pairs), screened on
+    ``chunk["prices"]`` by the registered selector ``chunk["selector"]`` with ``chunk["options"]``."""
+    selector = functools.partial(resolve_task(chunk["selector"]), **chunk["options"])
+    frames = _window_frames(chunk["prices"], chunk["windows"], selector)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+@parallel_task
+def select_formation_pairs(formation: pd.DataFrame, instruments: pd.DataFrame | None = None,
+                           **options) -> pd.DataFrame:
+    """A selector for :func:`build_pair_schedule`: :func:`select_pairs` on the instruments that have
+    the whole formation window (``instruments`` restricted to them); ``options`` go to ``select_pairs``."""
+    usable = formation.dropna(axis=1)
+    return select_pairs(usable, None if instruments is None else instruments.loc[usable.columns], **options)
 
 
 def _with_window(chosen: pd.DataFrame, window) -> pd.DataFrame:

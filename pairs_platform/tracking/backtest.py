@@ -5,15 +5,52 @@ synthetic leg is logged apart with a ``synthetic_`` prefix and the traded book (
 ``all_``, and the run is tagged ``data`` (``real`` or ``real+synthetic``)."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pairs_platform.identifiers import validate_strategy_id
 from pairs_platform.tracking.store import TrackingStore, finite_metrics
 
 
+@dataclass(frozen=True)
+class BacktestProvenance:
+    """What a backtest ran on, logged with its MLflow run (see :func:`log_provenance`).
+
+    Parameters
+    ----------
+    strategy : dict
+        The full strategy configuration (every field of ``StrategyConfig``).
+    first_date, last_date : str
+        The backtest's date range (``YYYY-MM-DD``).
+    sources : dict
+        Price source kind per asset class.
+    dagster_run_id : str, optional
+        The Dagster run that produced the backtest (empty outside Dagster).
+    """
+
+    strategy: dict
+    first_date: str
+    last_date: str
+    sources: dict = field(default_factory=dict)
+    dagster_run_id: str = ""
+
+
+def log_provenance(provenance: BacktestProvenance) -> None:
+    """Log the active run's provenance: ``strategy.<field>`` params, and date range, sources and
+    Dagster run id as tags (``pairs_platform.*``, ``dagster.run_id``)."""
+    import mlflow
+
+    mlflow.log_params({f"strategy.{k}": v if isinstance(v, (str, int, float, bool)) or v is None
+                       else json.dumps(v, default=str) for k, v in provenance.strategy.items()})
+    mlflow.set_tags({"pairs_platform.component": "backtest", "pairs_platform.first_date": provenance.first_date,
+                     "pairs_platform.last_date": provenance.last_date, "dagster.run_id": provenance.dagster_run_id,
+                     **{f"pairs_platform.source.{k}": str(v) for k, v in provenance.sources.items()}})
+
+
 def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summary: dict,
                      tearsheet: Path | None = None, synthetic: dict | None = None,
-                     traded: dict | None = None) -> str:
+                     traded: dict | None = None, provenance: BacktestProvenance | None = None) -> str:
     """Record a backtest as one MLflow run named ``<strategy_id>-backtest``.
 
     Parameters
@@ -33,6 +70,8 @@ def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summa
         Metrics of the pairs with a synthetic leg, logged as ``synthetic_<key>``.
     traded : dict, optional
         Metrics of the whole traded book, logged as ``all_<key>``.
+    provenance : BacktestProvenance, optional
+        Full strategy configuration, date range, data sources and Dagster run id (:func:`log_provenance`).
 
     Returns
     -------
@@ -45,6 +84,8 @@ def log_backtest_run(store: TrackingStore, strategy_id: str, params: dict, summa
     experiment_id = store.activate()
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{strategy_id}-backtest") as run:
         mlflow.log_params(params)
+        if provenance is not None:
+            log_provenance(provenance)
         mlflow.set_tag("data", "real+synthetic" if synthetic is not None else "real")
         mlflow.log_metrics({**finite_metrics(summary),
                             **{f"synthetic_{k}": v for k, v in finite_metrics(synthetic or {}).items()},

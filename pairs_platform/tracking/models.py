@@ -22,6 +22,14 @@ from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES, TrainedFilter
 from pairs_platform.tracking.store import ensure_experiment, finite_metrics, using_store
 
 DEFAULT_ALIAS = "champion"
+#: What the registered model is, shown on its page in the MLflow model registry.
+REGISTERED_MODEL_DESCRIPTION = (
+    "Entry filter of the pairs-trading strategy: a scikit-learn pipeline that scores each candidate "
+    "spread entry (features: z-score, half-life, spread volatility, regime, ...) with the probability "
+    "that the trade ends profitable; entries scoring below the version's 'threshold' tag are skipped. "
+    "Trained walk-forward by pairs_platform (Dagster asset signal_model) on data up to the version's "
+    "'cutoff' tag; the alias 'champion' is the version the pipeline trades with. Load it with "
+    "pairs_platform.tracking.load_filter_from_mlflow (skops format, trusted types only).")
 
 
 def _pip_requirements() -> list[str]:
@@ -89,6 +97,10 @@ def log_filter_to_mlflow(trained: TrainedFilter, tracking_uri: str, experiment: 
                            ("feature_names", json.dumps(list(trained.feature_names)))):
             client.set_model_version_tag(registered_name, version, key, value)
         client.set_registered_model_alias(registered_name, alias, version)
+        client.update_registered_model(registered_name, description=REGISTERED_MODEL_DESCRIPTION)
+        client.update_model_version(registered_name, version, description=(
+            f"{trained.model} entry filter trained on data up to {trained.cutoff.date()}, threshold "
+            f"{trained.threshold:.4g}, {len(trained.feature_names)} features."))
     return {"run_id": run.info.run_id, "model_uri": info.model_uri, "version": int(version),
             "registered_model_uri": f"models:/{registered_name}@{alias}", "name": registered_name,
             "alias": alias}

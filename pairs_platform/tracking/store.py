@@ -34,6 +34,12 @@ def default_artifact_location(tracking_uri: str) -> str | None:
     return (Path(path).parent / "artifacts").resolve().as_uri()
 
 
+#: MLflow 3 experiment tag that picks the experiment page's layout; without it the UI may open an
+#: experiment on the GenAI (traces) overview. "custom_model_development" opens it on the training runs.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+
+
 def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | None = None) -> str:
     """Get or create the experiment ``name`` in the store at ``tracking_uri``.
 
@@ -49,17 +55,21 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_location: str | Non
     Returns
     -------
     str
-        The experiment id.
+        The experiment id. The experiment carries ``mlflow.experimentKind`` =
+        ``custom_model_development`` (set on creation, added to an older experiment), so the MLflow
+        UI opens it on its training runs.
     """
     from mlflow import MlflowClient
 
     validate_name(name, "MLflow experiment")
     client = MlflowClient(tracking_uri)
     found = client.get_experiment_by_name(name)
-    if found is not None:
-        return found.experiment_id
-    return client.create_experiment(name, artifact_location=artifact_location
-                                    or default_artifact_location(tracking_uri))
+    if found is None:
+        return client.create_experiment(name, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND},
+                                        artifact_location=artifact_location or default_artifact_location(tracking_uri))
+    if EXPERIMENT_KIND_TAG not in found.tags:  # experiments made before the tag existed
+        client.set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return found.experiment_id
 
 
 def finite_metrics(values: dict) -> dict[str, float]:

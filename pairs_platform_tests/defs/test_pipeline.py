@@ -108,9 +108,12 @@ def test_paper_execution_is_idempotent(pipeline):
         dg.PartitionKeyRange(str(first.date()), END))
     sessions = [s for s in sessions if s >= str(first.date())]
     first_run = run_range(defs, instance, "paper_execution", sessions[0], sessions[-1])
-    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value
+    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value
+    per_session = {e.partition: e.materialization.metadata["orders_sent"].value
+                   for e in first_run.get_asset_materialization_events()}
+    assert set(per_session) == set(sessions) and sum(per_session.values()) == sent  # each its own orders
     again = run_range(defs, instance, "paper_execution", sessions[-1], sessions[-1])
-    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent"].value == 0
+    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value == 0
     with Ledger(f"sqlite:///{root / 'ledger.db'}") as ledger:
         orders = ledger.orders_frame()
     assert sent > 0 and len(orders) == sent
@@ -133,6 +136,12 @@ def test_signal_model_is_registered_in_mlflow(pipeline):
     client = MlflowClient(f"sqlite:///{root / 'mlflow' / 'mlflow.db'}")
     alias = "champion" if meta["gate_promoted"].value else "challenger"  # issue 11: only the gate promotes
     assert str(client.get_model_version_by_alias("pairs_entry_filter", alias).version) == version
+    assert "Entry filter of the pairs-trading strategy" in client.get_registered_model("pairs_entry_filter").description
+    report = instance.get_latest_materialization_event(dg.AssetKey("performance_report"))
+    backtest_run = client.get_run(report.asset_materialization.metadata["mlflow_run_id"].value)
+    assert backtest_run.data.tags["dagster.run_id"] == report.run_id  # the run that made the report
+    assert backtest_run.data.tags["pairs_platform.source.equity"] == "bundled"
+    assert backtest_run.data.params["strategy.formation_days"] == "120"
     model = AssetStore(root / "assets").load(["signal_model"])
     trained = [s for s in model["segments"] if s.model is not None]
     assert all(s.model.cutoff == s.start for s in trained)  # each model scores only dates after its cutoff

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from dagster import DagsterEventType, DagsterRunStatus
 
-from pairs_platform.defs.partitions import CALENDAR_TIMEZONE
+from pairs_platform.defs.shared.partitions import CALENDAR_TIMEZONE
 
 START, END = "2021-09-01", "2022-12-28"
 # The graph's test settings (pairs_platform_tests/defs/conftest.py): windows short enough for the range.

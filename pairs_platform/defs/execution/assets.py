@@ -8,6 +8,7 @@ partition sends nothing twice. The paper broker charges the strategy's own costs
 import dagster as dg
 import pandas as pd
 
+from pairs_platform.defs.shared.metadata import record_partition_figures
 from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
 from pairs_platform.defs.shared.resources import LedgerResource, LiveTradingResource
 from pairs_platform.defs.shared.strategy import StrategyResource
@@ -28,8 +29,15 @@ def _inputs(strategy: StrategyResource, instruments, cleaned_prices, target_posi
 
 def _execute(context, broker: Broker, ledger, inputs: SessionInputs) -> dg.Output:
     result = execute_sessions(broker, ledger, inputs, partition_days(context), log=context.log.info)
-    return dg.Output(result.orders, metadata={"orders_sent": result.sent, "fills": result.fills,
-                                              "not_sent": result.not_sent, "ledger": repr(ledger)})
+    record_partition_figures(context, result.orders, figures=_order_counts)
+    return dg.Output(result.orders, metadata={"orders_sent_in_run": result.sent, "fills_in_run": result.fills,
+                                              "not_sent_in_run": result.not_sent, "ledger": ledger.url})
+
+
+def _order_counts(orders: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
+    """Each session's own order counts (each partition shows its session, not the run's totals)."""
+    sent = (orders["status"] == "sent").groupby(days).sum().astype(int)
+    return pd.DataFrame({"orders_sent": sent, "not_sent": days.value_counts().reindex(sent.index) - sent})
 
 
 @dg.asset(group_name=GROUP, partitions_def=trading_day_partitions, kinds={"sql"}, pool=POOL,

@@ -3,13 +3,18 @@ import time
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from pairs_platform.data.calendar import previous_trading_day, session_for
-from pairs_platform.data.cleaning import CleaningRules, clean_bars
+from pairs_platform.data.cleaning import (
+    SOURCE_END_LOOKAHEAD, SOURCE_END_LOOKBACK, CleaningRules, check_source_not_ended, clean_bars,
+)
+from pairs_platform.data.guards import REMOVAL_HINT, check_no_instrument_lost
 from pairs_platform.data.prices import continuous_futures, to_wide
 from pairs_platform.data.sources.registry import instrument_ids
 from pairs_platform.defs.market_data.checks import CLEANED_CHECKS, cleaned_checks
-from pairs_platform.defs.shared.metadata import frame_metadata
+from pairs_platform.defs.shared.metadata import frame_metadata, record_partition_figures, table_preview
+from pairs_platform.defs.io_manager import PartitionedParquetIOManager
 from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 from pairs_platform.identifiers import ASSET_CLASSES
@@ -35,6 +40,37 @@ def _fetch_window(context) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, days[-1]
 
 
+class RawPricesConfig(dg.Config):
+    """Run config of a raw-prices step."""
+
+    allow_removal: list[str] = Field(
+        default_factory=list, description="Instrument ids that may vanish from partitions that held them "
+        f"before ('*': any). Without it a rewrite that would lose one is refused ({REMOVAL_HINT}).")
+
+
+def _refuse_lost_instruments(stored: pd.DataFrame, bars: pd.DataFrame, allow_removal: list[str],
+                             where: str) -> None:
+    """Refuses rewriting a stored partition without an instrument it held (unless allowed)."""
+    if not len(stored):
+        return
+    held = stored[["session", "instrument_id"]].drop_duplicates()
+    kept = held.merge(bars[["session", "instrument_id"]].drop_duplicates(), how="left", indicator=True)
+    lost = kept[(kept["_merge"] == "left_only") & ~kept["instrument_id"].isin(allow_removal)]
+    if len(lost) and "*" not in allow_removal:  # the guard names the first partition that would lose one
+        day = lost["session"].min()
+        check_no_instrument_lost(held.loc[held["session"] == day, "instrument_id"],
+                                 bars.loc[bars["session"] == day, "instrument_id"], allow_removal,
+                                 where=f"{where} partition {pd.Timestamp(day).date()}", date=day)
+
+
+def _refuse_ended_sources(source, ids: list[str], bars: pd.DataFrame, last: pd.Timestamp, where: str) -> None:
+    """Refuses a session after the source's last bar of an instrument (instead of flat filled bars)."""
+    missing = sorted(set(ids) - set(bars.loc[bars["session"] == last, "instrument_id"]))
+    if missing:
+        check_source_not_ended(source.fetch(missing, last - SOURCE_END_LOOKBACK, last + SOURCE_END_LOOKAHEAD),
+                               last, where)
+
+
 def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
     """One raw-price asset per asset class; all share this definition and the price-source protocol."""
 
@@ -47,17 +83,26 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
         kinds={"pandas", "parquet"},
         description=f"Raw daily bars of the {asset_class} instruments as the configured source gives "
                     "them (long table, one row per instrument and bar, real bar dates; each bar sits "
-                    "in the partition of the trading session it belongs to).",
+                    "in the partition of the trading session it belongs to). Refuses a session after a "
+                    "source's last bar, and a rewrite that would lose an instrument (run config "
+                    "'allow_removal').",
     )
-    def raw_prices(context: dg.AssetExecutionContext, price_sources: PriceSourcesResource,
+    def raw_prices(context: dg.AssetExecutionContext, config: RawPricesConfig,
+                   price_sources: PriceSourcesResource, io_manager: dg.ResourceParam[PartitionedParquetIOManager],
                    instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
         ids = instrument_ids(instruments, asset_class)
         start, end = _fetch_window(context)
         began = time.perf_counter()
-        bars = price_sources.config().source_for(asset_class).fetch(ids, start, end) if ids else pd.DataFrame(
+        source = price_sources.config().source_for(asset_class)
+        bars = source.fetch(ids, start, end) if ids else pd.DataFrame(
             columns=["date", "instrument_id", "open", "high", "low", "close", "volume"])
         bars = bars.assign(session=session_for(pd.DatetimeIndex(bars["date"])))
         bars = bars[bars["session"].isin(partition_days(context))].reset_index(drop=True)
+        where = f"raw_prices/{asset_class}, source '{getattr(price_sources, asset_class)}'"
+        _refuse_ended_sources(source, ids, bars, partition_days(context)[-1], where)
+        _refuse_lost_instruments(io_manager.stored_partitions(context.asset_key, list(context.partition_keys)),
+                                 bars, config.allow_removal, where)
+        record_partition_figures(context, bars)
         return dg.Output(bars, metadata={
             **frame_metadata(bars),
             "source": getattr(price_sources, asset_class),
@@ -90,6 +135,7 @@ def cleaned_prices(context: dg.AssetExecutionContext, instruments: pd.DataFrame,
     raw_bars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     result = clean_bars(raw_bars, days, instruments, CLEANING_RULES)
     bars = result.bars.assign(session=lambda f: pd.to_datetime(f["date"]))
+    record_partition_figures(context, bars)
     yield dg.Output(bars, metadata={**frame_metadata(bars),
                                     **{f"cleaning_{k}": int(v) for k, v in result.report.items()
                                        if isinstance(v, (int, float))}})
@@ -106,4 +152,4 @@ def price_panel(cleaned_prices: pd.DataFrame, instruments: pd.DataFrame) -> dg.O
     return dg.Output(panel, metadata={
         "dagster/row_count": len(panel), "instruments": panel.shape[1],
         "first_date": str(panel.index.min().date()), "last_date": str(panel.index.max().date()),
-        "preview": dg.MetadataValue.md(panel.tail(5).T.round(3).to_markdown())})
+        "preview": table_preview(panel.tail(5).T.rename(columns=lambda d: str(d.date())).rename_axis("instrument_id"))})

@@ -7,7 +7,7 @@ from pairs_platform.backtest.optimize import grid_search
 from pairs_platform.backtest.search_deflation import deflate_search, trial_returns
 from pairs_platform.backtest.sleeves import sleeve_rows
 from pairs_platform.defs.models.live import promotion_policy, strategy_labels
-from pairs_platform.defs.shared.metadata import HEADLINE, segments_table
+from pairs_platform.defs.shared.metadata import HEADLINE, ratio, segments_table, table_preview
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import panel_labels, regime_allows_entry
@@ -64,7 +64,7 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
         "mlflow_run_id": registry.get("run_id", ""), "model_version": str(registry.get("version", "")),
         "registered_model_uri": registry.get("registered_model_uri", ""),
         **{f"gate_{k}": ("" if v is None else v) for k, v in gate.items()},
-        "walk_forward": dg.MetadataValue.md(segments_table(segments).to_markdown(index=False)),
+        "walk_forward": table_preview(segments_table(segments)),
     })
 
 
@@ -81,12 +81,12 @@ def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_p
     deflation = deflate_search(result, trial_returns(price_panel, pair_universe, result.candidates, **run_options))
     store = mlflow.store()
     parent = log_search_to_mlflow(result, store.experiment, store.uri, deflation=deflation)
-    headline = {f"oos_{k}": float(result.headline[k]) for k in HEADLINE if k in result.headline}
+    headline = {f"oos_{k}": ratio(result.headline[k]) for k in HEADLINE if k in result.headline}
     return dg.Output(result.trials, metadata={
         **headline, **{k: dg.MetadataValue.float(float(deflation[k])) for k in DEFLATION_METRICS if k in deflation},
         "integrity": deflation_line(deflation), "deflation_notes": deflation["notes"] or "none",
         "trials": len(result.trials), "mlflow_parent_run_id": parent,
-        "oos_selections": dg.MetadataValue.md(result.selections.to_markdown(index=False)),
+        "oos_selections": table_preview(result.selections),
     })
 
 

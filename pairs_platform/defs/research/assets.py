@@ -4,7 +4,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from pairs_platform.defs.shared.metadata import frame_metadata
+from pairs_platform.defs.shared.metadata import frame_metadata, table_preview
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
 from pairs_platform.ml.regime_models import RegimeModelConfig, causal_regimes
@@ -62,9 +62,8 @@ def pair_universe(strategy: StrategyResource, price_panel: pd.DataFrame,
         "selection": f"{config.selection_method}, candidates={config.candidates} by {config.group_by}, "
                      f"{config.selection} at {config.significance}",
         "funnel": funnel_table(totals["funnel"]),
-        "latest_window": dg.MetadataValue.md(
-            latest[["y", "x", "beta", "half_life", "pvalue", "trade_start", "trade_end"]].to_markdown()
-            if len(latest) else "no pairs"),
+        "latest_window": table_preview(latest[["y", "x", "beta", "half_life", "pvalue", "trade_start", "trade_end"]])
+        if len(latest) else "no pairs",
     })
 
 
@@ -102,4 +101,4 @@ def ml_features(price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
     features = build_features(price_panel, pair_universe, spreads.zscores, spreads.spreads)
     return dg.Output(features, metadata={"dagster/row_count": len(features),
                                          "features": ", ".join(features.columns),
-                                         "preview": dg.MetadataValue.md(features.tail(5).round(4).to_markdown())})
+                                         "preview": table_preview(features, 5)})

@@ -4,10 +4,18 @@ Partitions are NYSE trading days from 1990-01-02 on: weekday ticks with every NY
 one-off closure excluded (``pairs_platform.data.calendar``). Crypto trades every day; its weekend
 bars land in the partition of the next trading day (see docs/data.md). ``end_offset=1`` makes
 today's partition exist, so the after-close schedule can materialize it the same evening.
+
+The UI shows how much of this range is materialized ("13% filled" for a 5-year demo in 1990..today)
+and the backfill dialog offers its last days. Two environment settings bound it to what exists:
+``PAIRS_PARTITIONS_START`` (first session, default 1990-01-02) and ``PAIRS_PARTITIONS_END`` (last
+session, inclusive; default none: through today). ``make demo`` and ``make ui`` set both to the
+bundled data's span (2018-01-02 .. 2022-12-28; the bundled equities end on 2022-12-28); production
+leaves the end unset. Both are read when the definitions load: restart ``dagster dev`` after a change.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import dagster as dg
 import pandas as pd
@@ -26,14 +34,39 @@ def _non_trading_weekdays() -> list[dt.datetime]:
     return [day.to_pydatetime() for day in closed]
 
 
-trading_day_partitions = dg.TimeWindowPartitionsDefinition(
-    cron_schedule="0 0 * * 1-5",
-    start=CALENDAR_START,
-    fmt="%Y-%m-%d",
-    timezone=CALENDAR_TIMEZONE,
-    end_offset=1,
-    exclusions=_non_trading_weekdays(),
-)
+START_ENV, END_ENV = "PAIRS_PARTITIONS_START", "PAIRS_PARTITIONS_END"
+
+
+def partition_bounds(env=os.environ) -> tuple[str, str | None]:
+    """First and last (inclusive) session of the partitions, from ``PAIRS_PARTITIONS_START``/``_END``.
+
+    Raises
+    ------
+    ValueError
+        When a setting is not a ``YYYY-MM-DD`` date, is before 1990-01-02, or the end precedes the start.
+    """
+    start, end = env.get(START_ENV, "").strip() or CALENDAR_START, env.get(END_ENV, "").strip() or None
+    for name, value in ((START_ENV, start), (END_ENV, end)):
+        try:
+            if value is not None and (dt.date.fromisoformat(value) < dt.date.fromisoformat(CALENDAR_START)):
+                raise ValueError("before the calendar")
+        except ValueError as error:
+            raise ValueError(f"{name}={value!r} is not a YYYY-MM-DD date on or after {CALENDAR_START} ({error}); "
+                             f"fix the environment setting or unset it") from None
+    if end is not None and end < start:
+        raise ValueError(f"{END_ENV}={end} is before {START_ENV}={start}; fix or unset one of them")
+    return start, end
+
+
+def build_partitions(start: str, end: str | None) -> dg.TimeWindowPartitionsDefinition:
+    """Trading-day partitions from ``start`` through ``end`` (inclusive; None: through today)."""
+    last = None if end is None else str(dt.date.fromisoformat(end) + dt.timedelta(days=1))  # Dagster's end is exclusive
+    return dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0 * * 1-5", start=start, end=last, fmt="%Y-%m-%d", timezone=CALENDAR_TIMEZONE,
+        end_offset=1 if end is None else 0, exclusions=_non_trading_weekdays())
+
+
+trading_day_partitions = build_partitions(*partition_bounds())
 
 
 def partition_days(context) -> pd.DatetimeIndex:

@@ -1,12 +1,14 @@
 """[trading] signals, risk-sized target positions, the walk-forward backtest and its report."""
+import dataclasses
+
 import dagster as dg
 import pandas as pd
 
 from pairs_platform.backtest import BacktestResult
 from pairs_platform.defs.models.live import current_champion, version_label
-from pairs_platform.defs.shared.metadata import frame_metadata, png_markdown
+from pairs_platform.defs.shared.metadata import frame_metadata, money, png_markdown, table_preview
+from pairs_platform.defs.shared.resources import MLflowResource, PriceSourcesResource, data_dir
 from pairs_platform.research.placebo import BacktestSpec
-from pairs_platform.defs.shared.resources import MLflowResource, data_dir
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
 from pairs_platform.ml.live_model import champion_segments
@@ -17,7 +19,8 @@ from pairs_platform.reporting.integrity import SLEEVE_LABELS, edge_line, integri
 from pairs_platform.reporting.tearsheet import Honesty, equity_curve_png, write_tearsheet
 from pairs_platform.signals.entries import EntryRules, entry_counts, entry_mask, entry_signals, filter_variants
 from pairs_platform.signals.spreads import SpreadPanel
-from pairs_platform.tracking.backtest import log_backtest_run
+from pairs_platform.identifiers import ASSET_CLASSES
+from pairs_platform.tracking.backtest import BacktestProvenance, log_backtest_run
 
 GROUP = "trading"
 
@@ -72,7 +75,7 @@ def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair
         "sleeves": _md_table(table.rename(index=SLEEVE_LABELS)),
         "integrity": dg.MetadataValue.md(integrity_markdown(table)),
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
-        "traded_final_equity": float(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
+        "traded_final_equity": money(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
         "filters_effect": _md_table(head.ablation),
         "equity_curve": png_markdown(equity_curve_png(head.sleeves[REAL]), "real-data equity curve"),
     })
@@ -89,24 +92,30 @@ def target_positions(backtest_results: BacktestResult) -> dg.Output[pd.DataFrame
     return dg.Output(legs, metadata={
         **frame_metadata(legs), "latest_session": str(latest_day.date()),
         "latest_open_legs": int((latest["units"] != 0).sum()),
-        "latest_targets": dg.MetadataValue.md(latest.to_markdown(index=False) if len(latest) else "flat"),
+        "latest_targets": table_preview(latest) if len(latest) else "flat",
     })
 
 
 @dg.asset(group_name=GROUP, kinds={"html", "mlflow"})
-def performance_report(strategy: StrategyResource, mlflow: MLflowResource, price_panel: pd.DataFrame,
+def performance_report(context: dg.AssetExecutionContext, strategy: StrategyResource, mlflow: MLflowResource,
+                       price_sources: PriceSourcesResource, price_panel: pd.DataFrame,
                        pair_universe: pd.DataFrame, instruments: pd.DataFrame, signals: pd.DataFrame,
                        backtest_results: BacktestResult) -> dg.Output[str]:
     """HTML tear sheet headlined by the real-data pairs (PSR, confidence interval), the synthetic-leg
     pairs apart and marked, then the traded book (equity, drawdown, monthly heat map, rolling
-    Sharpe, per-pair contribution, trades); written under the data dir and logged to MLflow."""
+    Sharpe, per-pair contribution, trades); written under the data dir and logged to MLflow with the
+    full strategy configuration, date range, price sources and Dagster run id."""
     config = strategy.config()
     head = _headline(config, price_panel, pair_universe, instruments, signals)
     honesty = Honesty(head.sleeves, instruments, integrity_markdown(head.table))
     path = write_tearsheet(backtest_results, config.strategy_id, data_dir() / "reports", honesty)
+    dates = backtest_results.equity.index
+    provenance = BacktestProvenance(
+        strategy=dataclasses.asdict(config), first_date=str(dates[0].date()), last_date=str(dates[-1].date()),
+        sources={c: price_sources.config().kind_for(c) for c in ASSET_CLASSES}, dagster_run_id=context.run_id)
     run_id = log_backtest_run(mlflow.store(), config.strategy_id, config.params().to_dict(), head.real(),
                               tearsheet=path, synthetic=head.table.loc[SYNTHETIC].to_dict(),
-                              traded=head.table.loc["all"].to_dict())
+                              traded=head.table.loc["all"].to_dict(), provenance=provenance)
     return dg.Output(str(path), metadata={
         "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run_id,
         "drawdown": png_markdown(drawdown_png(backtest_results.returns), "drawdown"),
