@@ -14,8 +14,9 @@ import pandas as pd
 from pairs_platform.execution.broker import Broker
 from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ledger import Ledger
-from pairs_platform.execution.live_guard import ensure_live_enabled, ib_settings_from_env
+from pairs_platform.execution.live_guard import ensure_live_enabled
 from pairs_platform.execution.paper import PaperBroker
+from pairs_platform.ibkr.client import ib_settings_from_env
 
 BROKER_KINDS = ("paper", "ib")
 

@@ -1,8 +1,9 @@
 """Interactive Brokers adapter behind the one broker protocol (built only by ``make_broker``).
 
 Uses ``ib_async`` (the maintained fork) if importable, else ``ib_insync``, through the same code;
-both optional (``pip install -e .[ib]``) and imported lazily. Contract/order mapping is in
-:mod:`ib_contracts`, the error policy in :mod:`ib_errors`, fills in :mod:`ib_fills`.
+both optional (``pip install -e .[ib]``) and imported lazily (:mod:`pairs_platform.ibkr.client`,
+with the connection settings). Contract mapping is :mod:`pairs_platform.ibkr.contracts`, the order
+mapping :mod:`ib_contracts`, the error policy in :mod:`ib_errors`, fills in :mod:`ib_fills`.
 
 Guarantees:
 
@@ -23,23 +24,19 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from types import ModuleType
 from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from pairs_platform.execution.broker import Fill, OpenOrder, Order, OrderAck, OrderStatus, Side
-from pairs_platform.execution.ib_contracts import (  # noqa: F401  (re-exported)
-    CRYPTO_EXCHANGE, IBContractSpec, IBOrderSpec, contract_spec, find_by_order_ref,
-    instrument_id_for_contract, order_spec,
-)
+from pairs_platform.execution.ib_contracts import find_by_order_ref, order_specs
 from pairs_platform.execution.ib_errors import IBErrorAction, classify, is_known
 from pairs_platform.execution.ib_fills import ExecutionReport, FillRecorder, execution_report
 from pairs_platform.execution.ledger import Ledger
 from pairs_platform.execution.ledger_state import TradingState
-from pairs_platform.execution.live_guard import (
-    IBSettings, ensure_account_allowed, ensure_live_enabled,
-)
+from pairs_platform.execution.live_guard import ensure_account_allowed, ensure_live_enabled
+from pairs_platform.ibkr.client import IBSettings, import_ib_library
+from pairs_platform.ibkr.contracts import instrument_id_for_contract
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +54,6 @@ class TradingHaltedError(RuntimeError):
 class IBNotAcknowledged(RuntimeError):
     """The gateway did not acknowledge an order or cancel in time (or the connection dropped);
     the ledger keeps the order as it was (``pending`` for a submit)."""
-
-
-def import_ib_library() -> ModuleType:
-    """``ib_async`` if installed, else ``ib_insync``, else a clear ImportError."""
-    for name in ("ib_async", "ib_insync"):
-        try:
-            return __import__(name)
-        except ImportError:
-            continue
-    raise ImportError(
-        "IBBroker needs the ib_async library: pip install -e .[ib]  "
-        "(or .[ib-legacy] for ib_insync; install one of them, never both)")
 
 
 class IBBroker:
@@ -230,8 +215,8 @@ class IBBroker:
             raise TradingHaltedError(f"order {coid} ({order.instrument_id}) not sent: trading "
                                      f"{state.describe()}; it stays pending")
         month = self.contract_months.get(order.instrument_id)
-        spec = contract_spec(order.instrument_id, self.instruments, month, order.as_of)
-        ib_order = self._lib.Order(**order_spec(order, self.instruments, self.account or "").kwargs())
+        spec, order_fields = order_specs(order, self.instruments, month, self.account or "")
+        ib_order = self._lib.Order(**order_fields.kwargs())
         trade = ib.placeOrder(self._lib.Contract(**spec.kwargs()), ib_order)
         ack = self._await(trade, coid, lambda: trade.order.orderId in self._acked or bool(trade.fills),
                           "placing")

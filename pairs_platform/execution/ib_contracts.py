@@ -1,50 +1,30 @@
-"""Pure mapping between our instruments/orders and IB contracts/orders (no ib library needed).
+"""Order side of the IB mapping: our orders -> IB order fields (no ib library needed).
 
-- Equities: ``STK`` on ``SMART`` (``BRK.B`` -> ``BRK B``).
-- Futures: ``FUT`` on the instrument table's exchange, for a dated contract: the month comes from an
-  explicit ``contract_month`` or from the table's ``roll_rule`` (the front contract on the order's
-  ``as_of``, :func:`pairs_platform.data.futures.front_contract`), with IB's local symbol
-  (``CLG4`` for ``CLG2024``).
-- Crypto: ``CRYPTO`` on ``PAXOS``; market buys are refused (IB takes them only by cash amount).
-- Fixed income and unknown classes are refused with the instrument and the reason.
+The contract side (instrument -> IB contract, futures month, crypto venue) is
+:mod:`pairs_platform.ibkr.contracts`, shared with the IB price source; :func:`order_specs` gives
+both for one order and reports an instrument IB cannot take as :class:`ExecutionInputError`.
 
-Lot and tick sizes of the instrument table hold on every order: a quantity that is not a whole
-number of lots is refused; a limit price is rounded to the tick in the passive direction
-(buys down, sells up), so rounding never makes an order more aggressive.
+- Crypto: market buys are refused (IB takes them only by cash amount); market sells go ``IOC``.
+- Lot and tick sizes of the instrument table hold on every order: a quantity that is not a whole
+  number of lots is refused; a limit price is rounded to the tick in the passive direction
+  (buys down, sells up), so rounding never makes an order more aggressive.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import pandas as pd
 
-from pairs_platform.data.futures import front_contract
-from pairs_platform.data.instruments import MONTH_CODES
 from pairs_platform.execution.broker import Order, OrderType, Side
 from pairs_platform.execution.errors import ExecutionInputError
+from pairs_platform.ibkr.contracts import (
+    IBContractError, IBContractSpec, contract_spec, instrument_row, split_id,
+)
 
-CRYPTO_EXCHANGE = "PAXOS"
 _FRACTIONAL_CLASSES = {"CRYPTO"}
 _LOT_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class IBContractSpec:
-    """Fields of an IB ``Contract`` (names as IB spells them)."""
-
-    secType: str
-    symbol: str
-    exchange: str
-    currency: str
-    lastTradeDateOrContractMonth: str = ""
-    multiplier: str = ""
-    localSymbol: str = ""
-
-    def kwargs(self) -> dict[str, str]:
-        """Keyword arguments for ``ib_async.Contract`` (empty fields left out)."""
-        return {k: v for k, v in asdict(self).items() if v != ""}
 
 
 @dataclass(frozen=True)
@@ -62,73 +42,6 @@ class IBOrderSpec:
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``ib_async.Order`` (lmtPrice only for limit orders)."""
         return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
-
-
-def split_id(instrument_id: str) -> tuple[str, str]:
-    """``("FUT", "CL")`` for ``"FUT:CL"``; raises for ids that are not CLASS:SYMBOL."""
-    prefix, sep, symbol = instrument_id.partition(":")
-    if not sep or not symbol:
-        raise ExecutionInputError(
-            f"instrument id {instrument_id!r} is not CLASS:SYMBOL (e.g. 'EQ:KO', 'FUT:CL')")
-    return prefix, symbol
-
-
-def instrument_row(instrument_id: str, instruments: pd.DataFrame | None) -> Mapping[str, Any]:
-    """The instrument table's row as a dict ({} without a table or row)."""
-    if instruments is None or instrument_id not in instruments.index:
-        return {}
-    return {k: v for k, v in instruments.loc[instrument_id].to_dict().items()
-            if not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA}
-
-
-def futures_month(instrument_id: str, roll_rule: str, as_of: object) -> tuple[str, str]:
-    """``(YYYYMM, local symbol)`` of the front contract on ``as_of`` under ``roll_rule``."""
-    symbol = split_id(instrument_id)[1]
-    code = str(front_contract([pd.Timestamp(as_of)], symbol, roll_rule)[0])  # e.g. CLG2024
-    month, year = MONTH_CODES.index(code[len(symbol)]) + 1, code[len(symbol) + 1:]
-    return f"{year}{month:02d}", f"{symbol}{code[len(symbol)]}{year[-1]}"
-
-
-def _futures_spec(instrument_id: str, symbol: str, row: Mapping[str, Any], currency: str,
-                  contract_month: str | None, as_of: object | None) -> IBContractSpec:
-    exchange = str(row.get("exchange") or "")
-    if not exchange:
-        raise ExecutionInputError(
-            f"{instrument_id}: IB futures need the exchange from the instrument table; "
-            "pass instruments= with an 'exchange' for this id")
-    local = ""
-    if not contract_month and row.get("roll_rule") and as_of is not None:
-        contract_month, local = futures_month(instrument_id, str(row["roll_rule"]), as_of)
-    if not contract_month:
-        raise ExecutionInputError(
-            f"{instrument_id}: IB needs the contract month of the future to trade; give the "
-            "instrument table a roll_rule (front contract on the order's date) or pass "
-            f"contract_months={{'{instrument_id}': 'YYYYMM'}} (the contract being held)")
-    multiplier = row.get("multiplier")
-    mult = "" if multiplier is None else f"{float(multiplier):g}"
-    return IBContractSpec("FUT", symbol, exchange, currency, str(contract_month), mult, local)
-
-
-def contract_spec(instrument_id: str, instruments: pd.DataFrame | None = None,
-                  contract_month: str | None = None, as_of: object | None = None) -> IBContractSpec:
-    """IB contract for an instrument id: STK/SMART, FUT (dated) on its exchange, CRYPTO/PAXOS.
-
-    Raises :class:`ExecutionInputError` naming the instrument and why IB cannot trade it.
-    """
-    prefix, symbol = split_id(instrument_id)
-    row = instrument_row(instrument_id, instruments)
-    symbol = str(row.get("symbol") or symbol)
-    currency = str(row.get("currency") or "USD")
-    if prefix == "EQ":
-        return IBContractSpec("STK", symbol.replace(".", " "), "SMART", currency)
-    if prefix == "FUT":
-        return _futures_spec(instrument_id, symbol, row, currency, contract_month, as_of)
-    if prefix == "CRYPTO":
-        base, _, quote = symbol.partition("-")
-        return IBContractSpec("CRYPTO", base, CRYPTO_EXCHANGE, quote or currency)
-    raise ExecutionInputError(
-        f"{instrument_id}: asset class {prefix!r} cannot be routed to IB by this adapter; "
-        "trade fixed income through its futures (e.g. FUT:ZN for 10-year Treasuries)")
 
 
 def _check_lot(order: Order, lot: float) -> None:
@@ -173,16 +86,21 @@ def order_spec(order: Order, instruments: pd.DataFrame | None = None, account: s
         tif="IOC" if prefix == "CRYPTO" and not is_limit else "DAY", lmtPrice=price, account=account)
 
 
-def instrument_id_for_contract(contract: Any) -> str:
-    """Our instrument id for an IB contract (inverse of :func:`contract_spec`)."""
-    sec_type, symbol = contract.secType, str(contract.symbol)
-    if sec_type == "STK":
-        return f"EQ:{symbol.replace(' ', '.')}"
-    if sec_type == "FUT":
-        return f"FUT:{symbol}"
-    if sec_type == "CRYPTO":
-        return f"CRYPTO:{symbol}-{contract.currency}"
-    return f"{sec_type}:{symbol}"
+def order_specs(order: Order, instruments: pd.DataFrame | None = None, contract_month: str | None = None,
+                account: str = "") -> tuple[IBContractSpec, IBOrderSpec]:
+    """The IB contract and order fields of ``order`` (the broker's one mapping call).
+
+    Raises
+    ------
+    ExecutionInputError
+        For an instrument IB cannot be given a contract for (the contract mapping's message), or
+        an order IB would reject (see :func:`order_spec`).
+    """
+    try:
+        contract = contract_spec(order.instrument_id, instruments, contract_month, order.as_of)
+    except IBContractError as exc:
+        raise ExecutionInputError(f"order {order.client_order_id}: {exc}") from exc
+    return contract, order_spec(order, instruments, account)
 
 
 def find_by_order_ref(items: Iterable[Any], client_order_id: str) -> Any | None:

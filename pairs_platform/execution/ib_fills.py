@@ -19,8 +19,8 @@ import pandas as pd
 
 from pairs_platform.execution.broker import Fill, Side
 from pairs_platform.execution.errors import ExecutionInputError
-from pairs_platform.execution.ib_contracts import instrument_row
 from pairs_platform.execution.ledger import Ledger
+from pairs_platform.ibkr.contracts import instrument_row
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ Two conditions, both read from the process environment here (never passed in fro
 
 :func:`ensure_live_enabled` is called before connecting to a broker; :func:`ensure_account_allowed`
 after connecting and before any order. A launchpad run config therefore cannot switch live
-trading on, nor point it at another endpoint (:func:`ib_settings_from_env`).
+trading on, nor point it at another endpoint (the connection settings are read from the
+environment too, by :func:`pairs_platform.ibkr.client.ib_settings_from_env`).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from pairs_platform.execution.errors import ExecutionInputError, LiveTradingDisabled
+from pairs_platform.execution.errors import LiveTradingDisabled
 
 LIVE_FLAG_ENV = "PAIRS_LIVE_TRADING_ENABLED"
 ACCOUNT_ENV = "IB_ACCOUNT"
@@ -69,26 +69,3 @@ def ensure_account_allowed(reported: Iterable[str], env: Mapping[str, str] | Non
             f"the gateway manages accounts {managed}, of which {foreign} are not in the allowlist "
             f"{ACCOUNT_ENV}={sorted(accounts)}; connect to the intended gateway or fix {ACCOUNT_ENV}")
     return managed[0]
-
-
-@dataclass(frozen=True)
-class IBSettings:
-    """IB connection settings, from the environment only (``IB_HOST``, ``IB_PORT``, ``IB_CLIENT_ID``)."""
-
-    host: str = "127.0.0.1"
-    port: int = 7497
-    client_id: int = 17
-
-
-def ib_settings_from_env(env: Mapping[str, str] | None = None) -> IBSettings:
-    """:class:`IBSettings` from ``IB_HOST``, ``IB_PORT``, ``IB_CLIENT_ID`` (defaults where unset)."""
-    environ, default = _environ(env), IBSettings()
-    values = {}
-    for field, name, cast in (("host", "IB_HOST", str), ("port", "IB_PORT", int),
-                              ("client_id", "IB_CLIENT_ID", int)):
-        raw = environ.get(name, "").strip()
-        try:
-            values[field] = cast(raw) if raw else getattr(default, field)
-        except ValueError as exc:
-            raise ExecutionInputError(f"{name}={raw!r} is not a valid {cast.__name__}; fix the environment") from exc
-    return IBSettings(**values)

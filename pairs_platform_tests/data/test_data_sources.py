@@ -1,8 +1,12 @@
 """make_source and the PriceSource protocol."""
+import subprocess
+import sys
+
 import pytest
 
+import pairs_platform.ibkr  # registers the 'ib' kind (the IB connector sits above data)
 from pairs_platform.data import PriceSource, make_source
-from pairs_platform.data.sources import SOURCE_KINDS
+from pairs_platform.data.sources import SOURCE_FACTORIES, SOURCE_KINDS, register_source, registry
 
 
 @pytest.mark.parametrize("kind", ["bundled", "synthetic", "combined"])
@@ -30,6 +34,31 @@ def test_ib_is_registered_and_unknown_kinds_are_refused():
     assert make_source("ib").name == "ib"  # built lazily: no connection until fetch
     with pytest.raises(ValueError, match="unknown price source kind"):
         make_source("yahoo")
+
+
+def test_the_ib_kind_needs_the_ibkr_import_and_says_so(monkeypatch):
+    monkeypatch.setitem(SOURCE_FACTORIES, "ib", registry._ib_not_registered)
+    with pytest.raises(ValueError, match="import pairs_platform.ibkr to enable the ib source"):
+        make_source("ib")
+    register_source("ib", pairs_platform.ibkr.IBSource)
+    assert make_source("ib").name == "ib"
+    register_source("ib", pairs_platform.ibkr.IBSource)  # the same factory again: a no-op
+
+
+def test_register_source_refuses_built_in_kinds_and_a_second_factory():
+    with pytest.raises(ValueError, match="only the placeholder kinds"):
+        register_source("synthetic", pairs_platform.ibkr.IBSource)
+    with pytest.raises(ValueError, match="already registered"):
+        register_source("ib", lambda **options: None)
+
+
+def test_data_alone_leaves_ib_unregistered_and_importing_ibkr_registers_it():
+    code = ("import pairs_platform.data as d, sys; from pairs_platform.data.sources import SOURCE_FACTORIES as F; "
+            "a = F['ib'].__name__; assert 'pairs_platform.ibkr' not in sys.modules; "
+            "import pairs_platform.ibkr; print(a, F['ib'].__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["_ib_not_registered", "IBSource"]
 
 
 def test_fetch_refuses_unknown_ids_and_reversed_dates():

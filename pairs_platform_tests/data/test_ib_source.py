@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pairs_platform.data.sources import make_source
-from pairs_platform.data.sources.ib import PacingLimiter
+from pairs_platform.ibkr import PacingLimiter
 from pairs_platform_tests.execution.ib_support import INSTRUMENTS, gateway, live_env  # noqa: F401
 from pairs_platform_tests.ib_gateway import protocol
 

@@ -12,9 +12,9 @@ from pairs_platform.execution import (
     ExecutionInputError, Ledger, LiveTradingDisabled, Order, OrderType, Side, ensure_live_enabled,
     make_client_order_id,
 )
-from pairs_platform.execution.ib import (
-    IBBroker, contract_spec, find_by_order_ref, instrument_id_for_contract, order_spec,
-)
+from pairs_platform.execution.ib import IBBroker
+from pairs_platform.execution.ib_contracts import find_by_order_ref, order_spec
+from pairs_platform.ibkr.contracts import IBContractError, contract_spec, instrument_id_for_contract
 
 AS_OF = dt.date(2024, 1, 2)
 INSTRUMENTS = pd.DataFrame(
@@ -47,7 +47,7 @@ def test_equity_future_and_crypto_contracts():
     ("KO", {}, r"'KO' is not CLASS:SYMBOL"),
 ])
 def test_contract_errors_say_what_to_do(instrument_id, kwargs, pattern):
-    with pytest.raises(ExecutionInputError, match=pattern):
+    with pytest.raises(IBContractError, match=pattern):
         contract_spec(instrument_id, **kwargs)
 
 

@@ -11,8 +11,8 @@ from pairs_platform.execution import (
     Ledger, LiveTradingDisabled, Order, Side, ensure_account_allowed, make_client_order_id,
 )
 from pairs_platform.execution.factory import make_broker
-from pairs_platform.execution.live_guard import IBSettings, ib_settings_from_env
 from pairs_platform.execution.paper import PaperBroker
+from pairs_platform.ibkr.client import IBSettings, ib_settings_from_env
 
 LAUNCHPAD = {"resources": {"live_trading": {"config": {"enabled": True}}}}
 AS_OF = dt.date(2024, 1, 2)

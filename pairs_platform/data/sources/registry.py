@@ -11,10 +11,12 @@ kind           factory and options
 ``combined``   ``CombinedSource(parts=[...])``, each part a kind name or ``{'kind': ..., **options}``;
                an instrument is served by the first part that has it (default parts
                ``['bundled', 'synthetic']``)
-``ib``         historical bars from TWS / IB Gateway (``data.sources.ib.IBSource``, pacing-limited)
+``ib``         historical bars from TWS / IB Gateway (``ibkr.source.IBSource``, pacing-limited);
+               registered by ``import pairs_platform.ibkr`` (:func:`register_source`)
 =============  ============================================================================
 
-A new source is one entry in ``SOURCE_FACTORIES``. :class:`SourceSelection` says which kind
+A new source is one entry in ``SOURCE_FACTORIES``; a kind whose code lives above ``data`` (``ib``)
+has a placeholder here that names the import enabling it, and its package registers the factory. :class:`SourceSelection` says which kind
 serves each asset class (the Dagster ``price_sources`` resource is a thin copy of it) and builds
 the instrument table from those sources.
 """
@@ -41,21 +43,53 @@ def _combined(parts: list | None = None, **options: Any) -> CombinedSource:
     return CombinedSource(built, **options)
 
 
-def _ib(**options: Any) -> PriceSource:
-    """``IBSource(instruments=None, bar_size='1 day')``: bars from a running TWS / IB Gateway
-    (``pip install -e .[ib]``; imported lazily so ib_async loads only when asked for)."""
-    from pairs_platform.data.sources.ib import IBSource
+IB_SOURCE_HINT = "import pairs_platform.ibkr to enable the ib source"
 
-    return IBSource(**options)
+
+def _ib_not_registered(**options: Any) -> PriceSource:
+    """Placeholder of the ``ib`` kind until :mod:`pairs_platform.ibkr` registers the real factory.
+
+    The IB connector sits above ``data`` (it uses the instrument table and futures rolls), so
+    ``data`` cannot import it; ``pairs_platform.ibkr`` calls :func:`register_source` on import.
+    """
+    raise ValueError(f"the 'ib' price source is not registered: {IB_SOURCE_HINT} "
+                     "(the Dagster resources and the execution package import it)")
 
 
 SOURCE_FACTORIES: dict[str, Callable[..., PriceSource]] = {
     "bundled": BundledSource, "synthetic": SyntheticSource, "files": FileSource,
-    "combined": _combined, "ib": _ib,
+    "combined": _combined, "ib": _ib_not_registered,
 }
 """Price-source kind -> factory called with the kind's options (see the module docstring)."""
 
 SOURCE_KINDS: tuple[str, ...] = tuple(SOURCE_FACTORIES)
+_PLACEHOLDERS = {"ib": _ib_not_registered}
+
+
+def register_source(kind: str, factory: Callable[..., PriceSource]) -> None:
+    """Install the factory of a kind served by a higher layer (``ib``: :mod:`pairs_platform.ibkr`).
+
+    Parameters
+    ----------
+    kind : str
+        A kind of ``SOURCE_KINDS`` that is still a placeholder (registering the same factory
+        again is a no-op).
+    factory : callable
+        Called with the kind's options, returns the :class:`PriceSource`.
+
+    Raises
+    ------
+    ValueError
+        For a kind that is not a placeholder of ``SOURCE_KINDS``, or one already registered with
+        another factory.
+    """
+    if kind not in _PLACEHOLDERS:
+        raise ValueError(f"register_source({kind!r}): only the placeholder kinds {sorted(_PLACEHOLDERS)} "
+                         "are registered from outside data; add a built-in kind to SOURCE_FACTORIES")
+    current = SOURCE_FACTORIES[kind]
+    if current is not _PLACEHOLDERS[kind] and current is not factory:
+        raise ValueError(f"register_source({kind!r}): already registered with {current!r}")
+    SOURCE_FACTORIES[kind] = factory
 
 
 def make_source(kind: str, **options: Any) -> PriceSource:

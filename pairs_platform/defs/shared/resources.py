@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
+import pairs_platform.ibkr  # noqa: F401  (registers the 'ib' price-source kind the launchpad may choose)
 from pairs_platform.data.sources import SourceSelection
 from pairs_platform.defs.shared.launchpad import launchpad_resource
 from pairs_platform.identifiers import validate_name

@@ -10,6 +10,8 @@
   data (``reqMarketDataType(3)``) and asks once more, logging it; the bars are then delayed.
 - Connection settings from the environment (``IB_HOST``, ``IB_PORT``; client id ``IB_CLIENT_ID + 1``
   so it never collides with the order connection). Reading prices needs no live-trading flag.
+
+Registered as the ``ib`` kind of the data source registry by ``import pairs_platform.ibkr``.
 """
 from __future__ import annotations
 
@@ -20,10 +22,12 @@ from typing import Any, Callable, Hashable
 
 import pandas as pd
 
-from pairs_platform.data.instruments import asset_class_of
+from pairs_platform.data.instruments import asset_class_of, default_instruments
 from pairs_platform.data.sources.base import (
     check_requested, date_bounds, empty_bars, filter_by_class, standardize_bars,
 )
+from pairs_platform.ibkr.client import ib_settings_from_env, import_ib_library
+from pairs_platform.ibkr.contracts import contract_spec, instrument_row
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +80,6 @@ class IBSource:
 
     def __init__(self, instruments: pd.DataFrame | None = None, *, bar_size: str = "1 day",
                  pacing: PacingLimiter | None = None, timeout: float = 30.0, ib: Any = None) -> None:
-        from pairs_platform.data.instruments import default_instruments
-
         self.instruments = default_instruments() if instruments is None else instruments
         self.bar_size, self.timeout = bar_size, timeout
         self.pacing = pacing or PacingLimiter()
@@ -87,9 +89,6 @@ class IBSource:
     @property
     def ib(self) -> Any:
         """A connected client (settings from the environment; client id + 1)."""
-        from pairs_platform.execution.ib import import_ib_library
-        from pairs_platform.execution.live_guard import ib_settings_from_env
-
         if self._ib is None:
             self._ib = import_ib_library().IB()
         if not self._ib.isConnected():
@@ -107,9 +106,6 @@ class IBSource:
 
     def contract(self, instrument_id: str) -> Any:
         """The IB contract whose history stands for ``instrument_id``."""
-        from pairs_platform.execution.ib import import_ib_library
-        from pairs_platform.execution.ib_contracts import contract_spec, instrument_row
-
         lib = import_ib_library()
         if asset_class_of(instrument_id) == "future":
             row = instrument_row(instrument_id, self.instruments)
@@ -162,8 +158,6 @@ class IBSource:
                 raise RuntimeError(f"IB source: no bars for {instrument_id} {lo.date()}..{hi.date()}; "
                                    f"IB answered codes {sorted(codes)} (see the log)")
             return empty_bars()
-        from pairs_platform.execution.ib import import_ib_library
-
         frame = import_ib_library().util.df(bars)[["date", "open", "high", "low", "close", "volume"]]
         frame["date"] = pd.to_datetime(frame["date"], utc=True).dt.tz_localize(None)  # intraday: UTC
         frame["instrument_id"] = instrument_id
