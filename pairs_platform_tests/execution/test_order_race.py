@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from pairs_platform.execution import Ledger, OrderManager, PaperBroker
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
+from pairs_platform_tests.pg_support import scratch_database
 
 TRIALS = 20
 STRATEGY = "race-s1"
@@ -94,33 +94,15 @@ def test_two_processes_sqlite(tmp_path):
 def postgres_urls():
     """TRIALS + 1 ledger URLs (plain ``postgresql://``, psycopg 3), each an empty schema of one
     fresh scratch database that is dropped afterwards."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        reason = f"the race test needs PostgreSQL at {PG_ADMIN_URL}: {str(exc.orig).strip()}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: required)")
-        pytest.skip(reason)
-    name = f"pairs_race_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    database = sa.engine.make_url(PG_ADMIN_URL).set(database=name)
-    scratch = sa.create_engine(database, isolation_level="AUTOCOMMIT")
-    schemas = [f"trial{i}" for i in range(TRIALS + 1)]
-    with scratch.connect() as conn:
-        for schema in schemas:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    scratch.dispose()
-    try:
+    with scratch_database(PG_ADMIN_URL, "pairs_race", "the race test") as database:
+        scratch = sa.create_engine(database, isolation_level="AUTOCOMMIT")
+        schemas = [f"trial{i}" for i in range(TRIALS + 1)]
+        with scratch.connect() as conn:
+            for schema in schemas:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        scratch.dispose()
         yield [database.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
             hide_password=False) for schema in schemas]
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_two_processes_postgresql(postgres_urls):

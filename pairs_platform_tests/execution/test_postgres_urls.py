@@ -6,15 +6,13 @@ URLs failed with ``No module named 'psycopg'``. Each test gets a fresh scratch d
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 
 from pairs_platform.execution import Ledger, OrderManager, PaperBroker
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
+from pairs_platform_tests.pg_support import scratch_database
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
@@ -22,25 +20,8 @@ SERVER = "postgresql://postgres@127.0.0.1:5432"
 @pytest.fixture
 def scratch_url():
     """``postgresql://postgres@127.0.0.1:5432/<fresh database>``, dropped afterwards."""
-    admin = sa.create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        reason = f"needs PostgreSQL at {SERVER}: {str(exc.orig).strip()}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: required)")
-        pytest.skip(reason)
-    name = f"pairs_url_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(f"{SERVER}/postgres", "pairs_url", "the postgresql:// URL tests") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def test_ledger_accepts_a_plain_postgresql_url(scratch_url):
