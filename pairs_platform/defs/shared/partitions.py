@@ -73,3 +73,22 @@ def partition_days(context) -> pd.DatetimeIndex:
     """The trading days a (possibly ranged) run materializes, as a ``DatetimeIndex`` named ``date``."""
     keys = context.partition_keys
     return pd.DatetimeIndex(pd.to_datetime(keys), name="date")
+
+
+def latest_session_request(asset_event, run_key_prefix: str, what: str):
+    """A ``RunRequest`` for the ``latest_session`` an asset's materialization names, or a ``SkipReason``.
+
+    Parameters
+    ----------
+    asset_event : dagster.EventLogEntry
+        The materialization an asset sensor received.
+    run_key_prefix : str
+        Start of the run key (``<prefix>-<session>-<run id>``: one run per session and materialization).
+    what : str
+        The asset, in words, for the skip reason.
+    """
+    materialization = asset_event.asset_materialization
+    session = str(materialization.metadata["latest_session"].value) if materialization else ""
+    if not trading_day_partitions.has_partition_key(session):
+        return dg.SkipReason(f"{what} name no trading session ({session!r})")
+    return dg.RunRequest(run_key=f"{run_key_prefix}-{session}-{asset_event.run_id}", partition_key=session)
