@@ -70,7 +70,7 @@ def _file_error(path: Path, problem: str, fix: str) -> DataInputError:
     return DataInputError(_id_or_none(path), None, "file", problem, fix, location=f"file {path}")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
     """The file as a table of strings (CSV) or typed columns (Parquet); unreadable files raise
     ``DataInputError`` naming the file and the fix instead of a bare parser error."""
     try:
@@ -99,7 +99,7 @@ def _row_label(path: Path, positions: np.ndarray) -> str:
     return f"file {path}, {unit} {row}{more}"
 
 
-def _parse_prices(table: pd.DataFrame, path: Path, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
+def parse_prices(table: pd.DataFrame, path: Path, ids: pd.Series, dates: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame(index=table.index)
     for field in [f for f in (*PRICE_FIELDS, *FLOAT_OPTIONAL) if f in table.columns]:
         raw = table[field]
@@ -124,7 +124,7 @@ def read_price_file(path: str | Path, date_formats: Mapping[str, str] | None = N
     ``DataQualityError`` on garbage rows and ``DataInputError`` on an unreadable or row-less file.
     """
     path = Path(path)
-    table = _read_table(path)
+    table = read_table(path)
     if "date" not in table.columns or "close" not in table.columns:
         raise DataQualityError(None, None, "date/close", f"columns {list(table.columns)} lack 'date' or "
                                "'close'", "add a header row with at least date and close",
@@ -145,7 +145,7 @@ def read_price_file(path: str | Path, date_formats: Mapping[str, str] | None = N
     stated = ids.map(dict(date_formats or {})).astype(object)
     formats = stated.where(stated.notna(), date_format).astype(str)
     dates = parse_file_dates(table["date"], ids, formats, lambda rows: _row_label(path, rows))
-    bars = _parse_prices(table, path, ids, dates)
+    bars = parse_prices(table, path, ids, dates)
     bars.insert(0, "instrument_id", ids.to_numpy())
     bars.insert(0, "date", dates.to_numpy())
     if "contract" in table.columns:
@@ -207,7 +207,7 @@ class FileSource:
         table_path = self.path / INSTRUMENTS_FILE
         if not table_path.exists():
             return {}
-        table = _read_table(table_path)  # unreadable -> DataInputError naming it
+        table = read_table(table_path)  # unreadable -> DataInputError naming it
         if "date_format" not in table.columns or "instrument_id" not in table.columns:
             return {}
         stated = table[table["date_format"].fillna("").str.strip() != ""]

@@ -19,7 +19,7 @@ import pandas as pd
 from pairs_platform.data.errors import DataInputError
 from pairs_platform.data.sessions import bar_timedelta
 from pairs_platform.data.sources.base import check_requested, date_bounds
-from pairs_platform.data.sources.files import _parse_prices, _read_table, instrument_id_from_filename
+from pairs_platform.data.sources.files import parse_prices, read_table, instrument_id_from_filename
 from pairs_platform.data.sources.intraday import INTRADAY_COLUMNS, standardize_intraday, with_sessions
 
 _SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -30,7 +30,7 @@ def _timestamps(table: pd.DataFrame, path: Path, timezone: str) -> pd.Series:
         raise DataInputError(None, None, "timestamp", f"no 'timestamp' column (columns: {list(table.columns)})",
                              "add a 'timestamp' column with each bar's end time", location=f"file {path}")
     raw = table["timestamp"]
-    parsed = pd.to_datetime(raw, errors="coerce", utc=False, format="mixed")
+    parsed = pd.to_datetime(raw, errors="coerce", utc=False, format="ISO8601")
     if parsed.isna().any():
         row = int(parsed.isna().to_numpy().argmax())
         raise DataInputError(None, None, "timestamp", f"unparseable timestamp {raw.iloc[row]!r} (row {row})",
@@ -44,11 +44,11 @@ def _timestamps(table: pd.DataFrame, path: Path, timezone: str) -> pd.Series:
 def read_intraday_file(path: str | Path, timezone: str) -> pd.DataFrame:
     """One file as long intraday bars (without ``session``)."""
     path = Path(path)
-    table = _read_table(path)
+    table = read_table(path)
     stamps = _timestamps(table, path, timezone)
     ids = table["instrument_id"].astype(str) if "instrument_id" in table.columns else \
         pd.Series(instrument_id_from_filename(path), index=table.index)
-    prices = _parse_prices(table, path, ids, stamps)
+    prices = parse_prices(table, path, ids, stamps)
     out = prices.assign(timestamp=stamps, instrument_id=ids)
     for field in ("open", "high", "low", "volume"):
         if field not in out.columns:
