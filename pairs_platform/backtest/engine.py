@@ -21,7 +21,7 @@ FIRST_CAPACITY = 200_000
 
 @dataclass
 class _Recorded:
-    """What a recorded run hands to :func:`_build_result`: series of set 0, logs trimmed to their length."""
+    """What a recorded run hands to :func:`build_result`: series of set 0, logs trimmed to their length."""
 
     equity: np.ndarray
     gross: np.ndarray
@@ -38,7 +38,7 @@ class _Recorded:
         return cls(*(column[0] for column in out.series), targets, trades, refusals, final)
 
 
-def _run_recorded(inp: KernelInputs, capital: float, peak_equity: float) -> _Recorded:
+def run_recorded(inp: KernelInputs, capital: float, peak_equity: float) -> _Recorded:
     """Run parameter set 0 with trade/refusal logs, growing the logs once if they overflow."""
     arr = inp.arrays
     n_bars, n_inst = arr.market.close_px.shape
@@ -75,8 +75,8 @@ def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.D
     if len(schedule) == 0:  # nothing was selected: a flat book over the whole price history
         return _flat_result(prices, schedule, params, costs, limits, capital)
     inp = prepare_inputs(prices, schedule, instruments, [params], costs, limits, entry_allowed, open_prices)
-    raw = _run_recorded(inp, capital, capital if peak_equity is None else peak_equity)
-    return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
+    raw = run_recorded(inp, capital, capital if peak_equity is None else peak_equity)
+    return build_result(inp, raw, prices.columns, params, costs, limits, capital)
 
 
 def _flat_result(prices, schedule, params, costs, limits, capital) -> BacktestResult:
@@ -87,10 +87,10 @@ def _flat_result(prices, schedule, params, costs, limits, capital) -> BacktestRe
     out = new_outputs(1, len(dates))
     out.series.equity[0] = capital
     raw = _Recorded.of(out, np.zeros((len(dates), 0)), np.zeros(0, TRADE), np.zeros(0, REFUSAL), np.zeros(0, PAIR_STATE))
-    return _build_result(inp, raw, prices.columns, params, costs, limits, capital)
+    return build_result(inp, raw, prices.columns, params, costs, limits, capital)
 
 
-def _build_result(inp: KernelInputs, raw: _Recorded, all_columns, params, costs, limits, capital) -> BacktestResult:
+def build_result(inp: KernelInputs, raw: _Recorded, all_columns, params, costs, limits, capital) -> BacktestResult:
     first = inp.first_bar
     dates = inp.dates[first:].rename("date")
     eq = raw.equity[first:]

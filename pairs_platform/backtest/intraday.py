@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pairs_platform.backtest.engine import _build_result, _run_recorded
+from pairs_platform.backtest.engine import build_result, run_recorded
 from pairs_platform.backtest.inputs import KernelInputs, prepare_inputs
 from pairs_platform.backtest.metrics import performance_summary
 from pairs_platform.backtest.params import CostModel, StrategyParams
@@ -156,8 +156,8 @@ def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
     spreads = sp.pair_spreads(naive, one_per_pair)
     z = intraday_zscores(spreads, clock, config.signal)
     inp = _intraday_inputs(naive, schedule, clock, z, config, per_year)
-    raw = _run_recorded(inp, config.capital, config.capital)
-    result = _build_result(inp, raw, naive.columns, config.params, config.costs, config.limits, config.capital)
+    raw = run_recorded(inp, config.capital, config.capital)
+    result = build_result(inp, raw, naive.columns, config.params, config.costs, config.limits, config.capital)
     ids = [f"{y}~{x}" for y, x in zip(pairs["y"], pairs["x"])]
     return IntradayBacktest(_in_utc(result, per_year), clock, pd.DataFrame(z, index=closes.index, columns=ids),
                             per_year)
