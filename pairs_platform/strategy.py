@@ -14,6 +14,7 @@ backtest assumed.
 """
 from __future__ import annotations
 
+
 import typing
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -114,8 +115,8 @@ class StrategyConfig:
 
     def params(self) -> StrategyParams:
         """The engine's trading rules and sizing (fields of the same name, engine defaults elsewhere)."""
-        shared = {name: getattr(self, name) for name in StrategyParams.field_names() if hasattr(self, name)}
-        return StrategyParams(**shared)
+        mine = {f.name for f in fields(self)}
+        return StrategyParams(**{name: getattr(self, name) for name in StrategyParams.field_names() if name in mine})
 
     def costs(self) -> CostModel:
         """Commission and slippage of the backtest and of the paper broker."""
