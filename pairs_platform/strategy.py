@@ -14,7 +14,6 @@ backtest assumed.
 """
 from __future__ import annotations
 
-
 import typing
 from dataclasses import dataclass, fields
 from typing import Literal
