@@ -10,10 +10,10 @@ from pairs_platform.defs.models.live import promotion_policy, strategy_labels
 from pairs_platform.defs.shared.metadata import HEADLINE, ratio, segments_table, table_preview
 from pairs_platform.defs.shared.resources import MLflowResource
 from pairs_platform.defs.shared.strategy import StrategyResource
-from pairs_platform.ml import panel_labels, regime_allows_entry
+from pairs_platform.ml import regime_allows_entry
 from pairs_platform.ml.gate import GateData
 from pairs_platform.ml.training import TrainedFilter
-from pairs_platform.ml.walkforward import retrain_cutoffs, schedule_retrain_cutoffs, train_walk_forward
+from pairs_platform.ml.walkforward import schedule_retrain_cutoffs, train_walk_forward
 from pairs_platform.reporting.integrity import deflation_line, placebo_line, placebo_table
 from pairs_platform.research.placebo import BacktestSpec, FilterInputs, ml_placebo, regime_placebo, restrict
 from pairs_platform.signals.spreads import SpreadPanel, pair_ids
@@ -103,10 +103,8 @@ def filter_placebos(context: dg.AssetExecutionContext, strategy: StrategyResourc
     p < 0.05. Slow (~10 s CPU per ML run), so NOT part of pairs_pipeline: run the job
     ``filter_evidence`` (``make filter-evidence``)."""
     config = strategy.config()
-    labels = panel_labels(spreads, entry=config.entry_z, exit=config.exit_z, stop=config.stop_z,
-                          horizon=config.label_horizon_days)
-    cutoffs = retrain_cutoffs(pd.Timestamp(pair_universe["trade_start"].min()), price_panel.index[-1],
-                              config.ml_retrain_days, price_panel.index)
+    labels = strategy_labels(config, spreads)  # the same labels and cutoffs as signal_model
+    cutoffs = schedule_retrain_cutoffs(pair_universe, price_panel.index, config.ml_retrain_days)
     spec = BacktestSpec(price_panel, pair_universe, instruments, config.params(), config.costs(),
                         config.limits(), config.capital)
     filt = FilterInputs(ml_features, labels, cutoffs, regime_allows_entry(regimes), pair_ids(pair_universe),
