@@ -1,17 +1,23 @@
 """The ``ib`` price source: historical bars from a running TWS / IB Gateway (read-only).
 
-- Daily bars by default (``bar_size="1 day"``; intraday sizes such as ``"5 mins"`` work too and
-  give timestamps in ``date``). Equities ``STK/SMART`` with ``TRADES``, futures as IB's continuous
-  series ``CONTFUT`` on the instrument table's exchange, crypto ``CRYPTO/PAXOS`` with ``AGGTRADES``.
+- Daily bars (:meth:`IBSource.fetch`, ``bar_size="1 day"``): equities ``STK/SMART`` with ``TRADES``,
+  futures as IB's continuous series ``CONTFUT`` on the instrument table's exchange, crypto
+  ``CRYPTO/PAXOS`` with ``AGGTRADES``.
+- Intraday bars (:meth:`IBSource.fetch_intraday`, the
+  :class:`~pairs_platform.data.sources.intraday.IntradaySource` protocol): see
+  :mod:`pairs_platform.ibkr.intraday`.
 - Pacing (IB's historical-data rules): no identical request within 15 s, at most 60 requests in
   any 10 minutes; :class:`PacingLimiter` waits instead of letting IB refuse (tested with a fake
-  clock).
-- No market-data permission (IB 162/354/10089/10167 on a request): the source switches to delayed
-  data (``reqMarketDataType(3)``) and asks once more, logging it; the bars are then delayed.
+  clock). Should IB still answer "pacing violation", the limiter backs off ``PACING_BACKOFF``
+  seconds and the request is retried (at most ``PACING_RETRIES`` times), then it fails naming it.
+- No market-data permission (IB 162 "no market data permissions", 354, 10089, 10167): the source
+  switches to delayed data (``reqMarketDataType(3)``) and asks once more, logging it; the bars are
+  then delayed. The causes are told apart by :func:`pairs_platform.ibkr.history.classify`.
 - Connection settings from the environment (``IB_HOST``, ``IB_PORT``; client id ``IB_CLIENT_ID + 1``
   so it never collides with the order connection). Reading prices needs no live-trading flag.
 
-Registered as the ``ib`` kind of the data source registry by ``import pairs_platform.ibkr``.
+Registered as the ``ib`` kind of the daily and the intraday source registries by
+``import pairs_platform.ibkr``.
 """
 from __future__ import annotations
 
@@ -28,12 +34,16 @@ from pairs_platform.data.sources.base import (
 )
 from pairs_platform.ibkr.client import ib_settings_from_env, import_ib_library
 from pairs_platform.ibkr.contracts import contract_spec, instrument_row
+from pairs_platform.ibkr.history import (
+    DELAYED, WHAT_TO_SHOW, HistoryRequest, IBHistoryError, classify, describe, ib_end, is_informational,
+)
+from pairs_platform.ibkr.intraday import fetch_intraday
 
 log = logging.getLogger(__name__)
 
-NO_PERMISSION_CODES = frozenset({162, 354, 10089, 10167})
-DELAYED = 3
-_WHAT_TO_SHOW = {"equity": "TRADES", "future": "TRADES", "crypto": "AGGTRADES"}
+PACING_BACKOFF = 60.0
+"""Seconds without requests after IB answered "pacing violation" (the limiter should prevent it)."""
+PACING_RETRIES = 2
 
 
 class PacingLimiter:
@@ -47,13 +57,14 @@ class PacingLimiter:
         self.clock, self.sleep = clock, sleep
         self._times: deque[float] = deque()
         self._last: dict[Hashable, float] = {}
+        self._blocked_until = float("-inf")
 
     def wait_time(self, key: Hashable) -> float:
         """Seconds to wait before a request ``key`` may go out now."""
         now = self.clock()
         while self._times and now - self._times[0] >= self.window:
             self._times.popleft()
-        waits = [0.0]
+        waits = [0.0, self._blocked_until - now]
         if key in self._last:
             waits.append(self._last[key] + self.identical_gap - now)
         if len(self._times) >= self.max_requests:
@@ -70,6 +81,10 @@ class PacingLimiter:
         self._times.append(now)
         self._last[key] = now
         return waited
+
+    def back_off(self, seconds: float) -> None:
+        """IB answered "pacing violation": let no request out for ``seconds`` from now."""
+        self._blocked_until = max(self._blocked_until, self.clock() + seconds)
 
 
 class IBSource:
@@ -124,41 +139,82 @@ class IBSource:
         bars = pd.concat(frames, ignore_index=True)
         return standardize_bars(bars[(bars["date"] >= lo) & (bars["date"] <= hi + pd.Timedelta(days=1))])
 
-    def _request(self, instrument_id: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[list, set[int]]:
-        days = max(int((hi - lo).days) + 1, 1)
-        duration = f"{days} D" if days <= 365 else f"{-(-days // 365)} Y"
-        end = (hi + pd.Timedelta(days=1)).strftime("%Y%m%d %H:%M:%S") + " UTC"
-        what = _WHAT_TO_SHOW[asset_class_of(instrument_id)]
-        self.pacing.acquire((instrument_id, end, duration, self.bar_size, what))
-        codes: set[int] = set()
+    def fetch_intraday(self, instrument_ids: list[str], start: Any, end: Any, bar_size: str) -> pd.DataFrame:
+        """Long intraday bars of the sessions ``start..end`` inclusive (see :mod:`pairs_platform.ibkr.intraday`)."""
+        return fetch_intraday(self, instrument_ids, (start, end), bar_size)
 
-        def on_error(_req_id, code, _text, *_args) -> None:
-            codes.add(int(code))
+    def history(self, instrument_id: str, contract: Any, request: HistoryRequest) -> tuple[list, str]:
+        """IB's bars for one paced request, falling back to delayed data and retrying after pacing refusals.
+
+        Returns
+        -------
+        (bars, cause)
+            The bars (ib_async ``BarData``) and, when there are none, the cause IB gave
+            (``'no_data'``) or ``''`` (an empty answer).
+
+        Raises
+        ------
+        IBHistoryError
+            For a refusal that remains after the fallback and the retries (no permission even for
+            delayed data, repeated pacing violations, any other error), naming the request.
+        """
+        for attempt in range(PACING_RETRIES + 2):  # + 1 for the switch to delayed data
+            bars, errors = self._send(instrument_id, contract, request)
+            cause = "" if bars else classify(errors)
+            if cause == "permission" and self.market_data_type != DELAYED:
+                log.warning("IB source: no market-data permission (%s); switching to delayed data "
+                            "(reqMarketDataType(3)) and asking again", describe(instrument_id, request, errors))
+                self.market_data_type = DELAYED
+                self.ib.reqMarketDataType(DELAYED)
+            elif cause == "pacing" and attempt < PACING_RETRIES:
+                log.warning("IB source: pacing violation (%s); no request for %.0f s, then again",
+                            describe(instrument_id, request, errors), PACING_BACKOFF)
+                self.pacing.back_off(PACING_BACKOFF)
+            elif cause in ("", "no_data"):
+                return list(bars), cause
+            else:
+                raise IBHistoryError(f"IB source: {describe(instrument_id, request, errors)}; "
+                                     + _FIXES.get(cause, "see the TWS log"))
+        raise AssertionError("unreachable: every attempt returns, retries or raises")
+
+    def _send(self, instrument_id: str, contract: Any, request: HistoryRequest) -> tuple[list, list[tuple[int, str]]]:
+        self.pacing.acquire(request.pacing_key(instrument_id))
+        errors: list[tuple[int, str]] = []
+
+        def on_error(req_id, code, text, *_args) -> None:
+            if not is_informational(int(req_id), int(code)):
+                errors.append((int(code), str(text)))
 
         ib = self.ib
         ib.errorEvent += on_error
         try:
-            bars = ib.reqHistoricalData(self.contract(instrument_id), end, duration, self.bar_size,
-                                        what, useRTH=True, formatDate=2 if self.bar_size != "1 day" else 1,
-                                        timeout=self.timeout)
+            bars = ib.reqHistoricalData(contract, request.end, request.duration, request.bar_size,
+                                        request.what_to_show, useRTH=request.use_rth,
+                                        formatDate=request.format_date, timeout=self.timeout)
         finally:
             ib.errorEvent -= on_error
-        return list(bars or []), codes
+        return list(bars or []), errors
 
     def _bars(self, instrument_id: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-        bars, codes = self._request(instrument_id, lo, hi)
-        if not bars and codes & NO_PERMISSION_CODES and self.market_data_type != DELAYED:
-            log.warning("IB source: no market-data permission for %s (codes %s); switching to "
-                        "delayed data (reqMarketDataType(3)) and asking again", instrument_id, sorted(codes))
-            self.market_data_type = DELAYED
-            self.ib.reqMarketDataType(DELAYED)
-            bars, codes = self._request(instrument_id, lo, hi)
+        days = max(int((hi - lo).days) + 1, 1)
+        request = HistoryRequest(ib_end(hi.tz_localize("UTC") + pd.Timedelta(days=1)),
+                                 f"{days} D" if days <= 365 else f"{-(-days // 365)} Y", self.bar_size,
+                                 WHAT_TO_SHOW[asset_class_of(instrument_id)], True,
+                                 2 if self.bar_size != "1 day" else 1)
+        bars, cause = self.history(instrument_id, self.contract(instrument_id), request)
         if not bars:
-            if codes:
+            if cause:
                 raise RuntimeError(f"IB source: no bars for {instrument_id} {lo.date()}..{hi.date()}; "
-                                   f"IB answered codes {sorted(codes)} (see the log)")
+                                   f"IB answered {cause} (see the log)")
             return empty_bars()
         frame = import_ib_library().util.df(bars)[["date", "open", "high", "low", "close", "volume"]]
         frame["date"] = pd.to_datetime(frame["date"], utc=True).dt.tz_localize(None)  # intraday: UTC
         frame["instrument_id"] = instrument_id
         return frame
+
+
+_FIXES = {
+    "permission": "subscribe to the market data (or check the account's permissions) in IB Client Portal",
+    "pacing": "too many historical requests: wait ten minutes, then request fewer instruments or sessions at once",
+    "error": "check the contract (symbol, exchange, contract month) and the request in the TWS log",
+}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from pairs_platform_tests.ib_gateway import protocol as p
+from pairs_platform_tests.ib_gateway.history import HistoryDesk
 
 Step = tuple
 
@@ -94,6 +95,7 @@ class FakeGateway:
         self.market_data_type = 1
         self.bars: dict[str, list[tuple]] = {}     # symbol -> [(YYYYMMDD, o, h, l, c, v)]
         self.needs_permission: set[str] = set()    # symbols answered with 162 unless delayed
+        self.history = HistoryDesk(self)           # reqHistoricalData: intraday bars, pacing (history.py)
         self.errors: list[str] = []                # exceptions inside the fake (a test bug)
         self._ids = itertools.count(1)
         self._exec_seq = itertools.count(1)
@@ -202,12 +204,7 @@ class FakeGateway:
         client.send([9, 1, known + 1])
 
     def _history(self, client: _Client, f: list[str]) -> None:
-        req_id, symbol = int(f[1]), f[3]
-        if symbol in self.needs_permission and self.market_data_type != 3:
-            client.send(p.error(req_id, 162, "Historical Market Data Service error message:No market "
-                                             f"data permissions for {symbol}"))
-            return
-        client.send(p.historical_data(req_id, self.bars.get(symbol, [])))
+        self.history.answer(client, f)
 
     def _open_orders(self, client: _Client, _f: list[str]) -> None:
         for order in self.orders.values():

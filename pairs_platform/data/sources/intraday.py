@@ -4,8 +4,12 @@ Long intraday bars: one row per (bar, instrument), columns :data:`INTRADAY_COLUM
 is the bar's END time, tz-aware UTC; ``session`` is the exchange session it belongs to (tz-naive
 date, see :mod:`pairs_platform.data.sessions`). Sources: the synthetic one
 (:mod:`~pairs_platform.data.sources.synthetic_intraday`), a files folder
-(:mod:`~pairs_platform.data.sources.intraday_files`) and IB historical bars (implemented by the IB
-source, which declares ``fetch_intraday`` with this signature).
+(:mod:`~pairs_platform.data.sources.intraday_files`) and IB historical bars
+(:class:`pairs_platform.ibkr.IBSource`, registered as the ``ib`` kind of
+:mod:`~pairs_platform.data.sources.intraday_factory` by ``import pairs_platform.ibkr``). Every source
+labels bars with :func:`with_sessions` (a bar outside every session raises), checks their spacing
+with :func:`check_bar_spacing` and returns :func:`standardize_intraday` (one bar per instrument and
+timestamp).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.data.instruments import asset_class_of
-from pairs_platform.data.sessions import SESSION_EXCHANGE, label_bars
+from pairs_platform.data.sessions import SESSION_EXCHANGE, bar_timedelta, label_bars
 
 INTRADAY_COLUMNS: tuple[str, ...] = ("timestamp", "session", "instrument_id", "open", "high", "low", "close",
                                      "volume")
@@ -76,3 +80,31 @@ def wide_closes(bars: pd.DataFrame) -> pd.DataFrame:
     wide = bars.pivot(index="timestamp", columns="instrument_id", values="close").sort_index()
     wide.index.name, wide.columns.name = "timestamp", None
     return wide.astype(np.float64)
+
+
+def check_bar_spacing(bars: pd.DataFrame, bar_size: str, where: str, fix: str) -> None:
+    """Refuse bars whose usual spacing within a session is not ``bar_size``.
+
+    Parameters
+    ----------
+    bars : pd.DataFrame
+        Long intraday bars with ``timestamp``, ``session`` and ``instrument_id``.
+    bar_size : str
+        The requested bar size ('5min', '1h', ...).
+    where : str
+        Where the bars came from, for the message (e.g. ``"intraday files in /data/bars"``).
+    fix : str
+        What the user can do about it, for the message.
+
+    Raises
+    ------
+    ValueError
+        When the most common gap between consecutive bars of an instrument's session differs from
+        ``bar_size`` (a first or last shorter bar does not count: the mode decides).
+    """
+    step = bar_timedelta(bar_size)
+    gaps = bars.sort_values("timestamp").groupby(["instrument_id", "session"])["timestamp"].diff().dropna()
+    if len(gaps) and gaps.mode().iloc[0] != step:
+        found = gaps.mode().iloc[0]
+        raise ValueError(f"{where}: bars are {found} apart, not the requested bar_size {bar_size!r}; "
+                         + fix.format(found=found))

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from pairs_platform.data.errors import DataInputError
-from pairs_platform.data.sessions import bar_timedelta
 from pairs_platform.data.sources.base import check_requested, date_bounds
 from pairs_platform.data.sources.files import parse_prices, read_table, instrument_id_from_filename
-from pairs_platform.data.sources.intraday import INTRADAY_COLUMNS, standardize_intraday, with_sessions
+from pairs_platform.data.sources.intraday import (
+    INTRADAY_COLUMNS, check_bar_spacing, standardize_intraday, with_sessions,
+)
 
 _SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
@@ -93,10 +94,6 @@ class IntradayFileSource:
         lo, hi = date_bounds(start, end)
         bars = with_sessions(bars[bars["instrument_id"].isin(ids)])
         bars = bars[(bars["session"] >= lo) & (bars["session"] <= hi)]
-        step = bar_timedelta(bar_size)
-        gaps = bars.sort_values("timestamp").groupby(["instrument_id", "session"])["timestamp"].diff().dropna()
-        if len(gaps) and gaps.mode().iloc[0] != step:
-            raise ValueError(f"intraday files in {self.path}: bars are {gaps.mode().iloc[0]} apart, not the "
-                             f"requested bar_size {bar_size!r}; request bar_size={gaps.mode().iloc[0]} or "
-                             "resample the files")
+        check_bar_spacing(bars, bar_size, f"intraday files in {self.path}",
+                          "request bar_size={found} or resample the files")
         return standardize_intraday(bars)
