@@ -151,11 +151,10 @@ def instrument_bars(source: "IBSource", instrument_id: str, window: tuple[pd.Tim
     for chunk in request_plan(source, instrument_id, schedule, step):
         bars, cause = source.history(instrument_id, chunk.contract, chunk.request)
         causes.add(cause)
-        if bars:
-            frames.append(to_frame(bars, instrument_id, timezone, step))
-    frame = pd.concat(frames, ignore_index=True) if frames else _empty()
-    labelled = _label(frame, instrument_id, exchange)
-    labelled = labelled[labelled["session"].isin(schedule.index)]
+        if bars:  # a request's duration may reach into earlier sessions: keep the chunk's own
+            labelled = _label(to_frame(bars, instrument_id, timezone, step), instrument_id, exchange)
+            frames.append(labelled[labelled["session"].isin(chunk.sessions)])
+    labelled = pd.concat(frames, ignore_index=True) if frames else with_sessions(_empty())
     missing = schedule.index.difference(pd.DatetimeIndex(labelled["session"].unique()))
     if len(missing):
         raise _missing_sessions(instrument_id, missing, causes, ib_bar_size(step))

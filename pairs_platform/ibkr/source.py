@@ -140,8 +140,17 @@ class IBSource:
         return standardize_bars(bars[(bars["date"] >= lo) & (bars["date"] <= hi + pd.Timedelta(days=1))])
 
     def fetch_intraday(self, instrument_ids: list[str], start: Any, end: Any, bar_size: str) -> pd.DataFrame:
-        """Long intraday bars of the sessions ``start..end`` inclusive (see :mod:`pairs_platform.ibkr.intraday`)."""
-        return fetch_intraday(self, instrument_ids, (start, end), bar_size)
+        """Long intraday bars of the sessions ``start..end`` inclusive (see :mod:`pairs_platform.ibkr.intraday`).
+
+        A connection this call opens is closed when it returns (an asset run fetches once); one that
+        was open before stays open.
+        """
+        opened = self._ib is None or not self._ib.isConnected()
+        try:
+            return fetch_intraday(self, instrument_ids, (start, end), bar_size)
+        finally:
+            if opened and self._ib is not None and self._ib.isConnected():
+                self._ib.disconnect()
 
     def history(self, instrument_id: str, contract: Any, request: HistoryRequest) -> tuple[list, str]:
         """IB's bars for one paced request, falling back to delayed data and retrying after pacing refusals.

@@ -42,8 +42,7 @@ def sources():
 
     yield make
     for source in made:
-        if source._ib is not None:
-            source.ib.disconnect()
+        assert source._ib is None or not source._ib.isConnected()  # fetch_intraday closed what it opened
 
 
 def plant(gw, instrument_id: str, sessions: tuple[str, str], step: str = "5min") -> pd.DataFrame:
@@ -61,7 +60,7 @@ def test_session_bars_equal_what_the_gateway_served(ib_env, sources):
     source = make_intraday_source("ib")
     assert isinstance(source, IntradaySource) and source.name == "ib"
     bars = source.fetch_intraday(["EQ:KO", "EQ:PEP"], EARLY, NORMAL, "5min")
-    source.ib.disconnect()
+    assert not source._ib.isConnected()  # the connection it opened is closed
     assert tuple(bars.columns) == INTRADAY_COLUMNS
     assert bars.groupby(["instrument_id", "session"]).size().to_dict() == {
         ("EQ:KO", pd.Timestamp(EARLY)): 42, ("EQ:KO", pd.Timestamp(NORMAL)): 78,
@@ -157,3 +156,12 @@ def test_bar_sizes_ib_does_not_serve_and_the_unregistered_kind_say_so(monkeypatc
     monkeypatch.setitem(intraday_factory.INTRADAY_SOURCE_FACTORIES, "ib", intraday_factory._ib_not_registered)
     with pytest.raises(ValueError, match="import pairs_platform.ibkr"):
         make_intraday_source("ib")
+
+
+def test_a_long_range_is_asked_in_chunks_whose_overlap_is_dropped(ib_env, sources):
+    served = plant(ib_env, "EQ:KO", ("2024-03-01", "2024-03-15"))  # 11 sessions, a DST change on the 10th
+    bars = sources().fetch_intraday(["EQ:KO"], "2024-03-01", "2024-03-15", "5min")
+    assert [r.end for r in ib_env.history.requests] == ["20240307 21:00:00 UTC", "20240314 20:00:00 UTC",
+                                                        "20240315 20:00:00 UTC"]
+    assert len(bars) == 11 * 78 and bars["session"].nunique() == 11  # no bar twice, none lost
+    np.testing.assert_array_equal(bars["close"].to_numpy(), served["close"].to_numpy())

@@ -52,9 +52,9 @@ def session_exchange(instrument_id: str) -> str:
 
 
 def standardize_intraday(bars: pd.DataFrame) -> pd.DataFrame:
-    """Order columns and dtypes (timestamp UTC, session datetime64[ns], prices float64), sort, check uniqueness."""
+    """Order columns and dtypes (timestamp UTC in ns, session datetime64[ns], prices float64), sort, check uniqueness."""
     out = bars.copy()
-    out["timestamp"] = pd.DatetimeIndex(out["timestamp"]).tz_convert("UTC")
+    out["timestamp"] = pd.DatetimeIndex(out["timestamp"]).tz_convert("UTC").as_unit("ns")
     out["session"] = pd.to_datetime(out["session"]).astype("datetime64[ns]")
     out["instrument_id"] = out["instrument_id"].astype(str)
     out = out.astype({c: "float64" for c in _PRICES})[list(INTRADAY_COLUMNS)]

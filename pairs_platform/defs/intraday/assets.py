@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+import pairs_platform.ibkr  # noqa: F401  (registers the 'ib' intraday source kind)
 from pairs_platform.backtest.intraday import IntradayBacktestConfig, parse_pairs, session_targets
 from pairs_platform.data.calendar import DAILY_EXCHANGE
 from pairs_platform.data.sources.intraday import wide_closes
@@ -29,7 +30,8 @@ DEFAULT_PAIRS = ["EQ:SYNB~EQ:SYNA~1.0", "EQ:SYND~EQ:SYNC~0.8"]
 class IntradayBarsConfig(dg.Config):
     """Where the intraday bars come from (run config)."""
 
-    source: str = Field(default="synthetic", description="'synthetic' (seeded) or 'files'")
+    source: str = Field(default="synthetic", description="'synthetic' (seeded), 'files' or 'ib' (IB historical "
+                                                         "bars; connection from IB_HOST/IB_PORT/IB_CLIENT_ID)")
     seed: int = Field(default=7, description="seed of the synthetic source")
     path: str = Field(default="", description="folder of CSV/Parquet bar files (source 'files')")
     timezone: str = Field(default="", description="IANA timezone of naive file timestamps (source 'files')")
