@@ -93,7 +93,8 @@ def intraday_contract(source: "IBSource", instrument_id: str, session: pd.Timest
     return lib.Contract(**contract_spec(instrument_id, source.instruments).kwargs())
 
 
-def request_plan(source: "IBSource", instrument_id: str, schedule: pd.DataFrame, step: pd.Timedelta) -> Iterator[Chunk]:
+def request_plan(source: "IBSource", instrument_id: str, schedule: pd.DataFrame,
+                 step: pd.Timedelta) -> Iterator[Chunk]:
     """The requests covering ``schedule``'s sessions: consecutive sessions on one contract, chunked."""
     asset_class, limit = asset_class_of(instrument_id), sessions_per_request(step)
     contracts = [intraday_contract(source, instrument_id, s) for s in schedule.index]
@@ -102,8 +103,9 @@ def request_plan(source: "IBSource", instrument_id: str, schedule: pd.DataFrame,
         if i < len(contracts) and contracts[i] == contracts[start] and i - start < limit:
             continue
         rows = schedule.iloc[start:i]
-        request = HistoryRequest(ib_end(rows["close"].iloc[-1]), ib_duration(rows["close"].iloc[-1] - rows["open"].iloc[0]),
-                                 ib_bar_size(step), WHAT_TO_SHOW[asset_class], USE_RTH[asset_class], 2)
+        first_open, last_close = rows["open"].iloc[0], rows["close"].iloc[-1]
+        request = HistoryRequest(ib_end(last_close), ib_duration(last_close - first_open), ib_bar_size(step),
+                                 WHAT_TO_SHOW[asset_class], USE_RTH[asset_class], 2)
         yield Chunk(contracts[start], pd.DatetimeIndex(rows.index), request)
         start = i
 
@@ -131,8 +133,10 @@ def _label(frame: pd.DataFrame, instrument_id: str, exchange: str) -> pd.DataFra
                              f"{int(USE_RTH[asset_class_of(instrument_id)])})", location="ib source") from exc
 
 
-def _missing_sessions(instrument_id: str, missing: pd.DatetimeIndex, causes: set[str], bar_size: str) -> DataInputError:
-    shown = ", ".join(str(s.date()) for s in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+def _missing_sessions(instrument_id: str, missing: pd.DatetimeIndex, causes: set[str],
+                      bar_size: str) -> DataInputError:
+    shown = ", ".join(str(s.date()) for s in missing[:5])
+    shown += f" and {len(missing) - 5} more" if len(missing) > 5 else ""
     answer = "'HMDS query returned no data'" if "no_data" in causes else "an empty answer"
     return DataInputError(
         instrument_id, missing[0], "bars",
@@ -167,7 +171,8 @@ def _empty() -> pd.DataFrame:
     return frame.assign(instrument_id=pd.Series(dtype=str))
 
 
-def fetch_intraday(source: "IBSource", instrument_ids: list[str], sessions: tuple[Any, Any], bar_size: str) -> pd.DataFrame:
+def fetch_intraday(source: "IBSource", instrument_ids: list[str], sessions: tuple[Any, Any],
+                   bar_size: str) -> pd.DataFrame:
     """Long intraday bars of ``instrument_ids`` for the sessions ``sessions[0]..sessions[1]`` inclusive.
 
     Parameters

@@ -74,7 +74,8 @@ def test_session_bars_equal_what_the_gateway_served(ib_env, sources):
     requests = ib_env.history.requests
     assert [(r.symbol, r.sec_type, r.bar_size, r.what_to_show, r.use_rth, r.format_date) for r in requests] == [
         ("KO", "STK", "5 mins", "TRADES", True, 2), ("PEP", "STK", "5 mins", "TRADES", True, 2)]
-    assert requests[0].end == "20231127 21:00:00 UTC" and requests[0].duration == "4 D"  # one request: Fri 09:30 .. Mon 16:00
+    # one request per instrument: Fri 09:30 .. Mon 16:00 New York
+    assert requests[0].end == "20231127 21:00:00 UTC" and requests[0].duration == "4 D"
 
 
 def test_hourly_bars_follow_the_clock_like_ib(ib_env, sources):
@@ -92,7 +93,8 @@ def test_futures_ask_the_dated_contract_over_the_globex_session_and_crypto_aroun
     assert bars.groupby("instrument_id").size().to_dict() == {"CRYPTO:BTC-USD": 24, "FUT:CL": 24}
     fut, crypto = ib_env.history.requests
     assert (fut.sec_type, fut.last_trade, fut.exchange, fut.use_rth) == ("FUT", "202404", "NYMEX", False)
-    assert (crypto.sec_type, crypto.exchange, crypto.what_to_show, crypto.use_rth) == ("CRYPTO", "PAXOS", "AGGTRADES", False)
+    assert (crypto.sec_type, crypto.exchange, crypto.what_to_show, crypto.use_rth) == (
+        "CRYPTO", "PAXOS", "AGGTRADES", False)
     assert (bars["session"] == pd.Timestamp("2024-03-05")).all()
 
 
@@ -165,3 +167,10 @@ def test_a_long_range_is_asked_in_chunks_whose_overlap_is_dropped(ib_env, source
                                                         "20240315 20:00:00 UTC"]
     assert len(bars) == 11 * 78 and bars["session"].nunique() == 11  # no bar twice, none lost
     np.testing.assert_array_equal(bars["close"].to_numpy(), served["close"].to_numpy())
+
+
+def test_a_bar_outside_every_session_is_refused_naming_the_instrument(ib_env, sources):
+    plant(ib_env, "EQ:KO", (EARLY, NORMAL))
+    ib_env.history.serve("KO", "5 mins", [(pd.Timestamp("2023-11-25 15:00", tz="UTC"), 1.0, 1.0, 1.0, 1.0, 1)])
+    with pytest.raises(DataInputError, match=r"EQ:KO.*bar outside the sessions.*2023-11-25 15:05.*XNYS"):
+        sources().fetch_intraday(["EQ:KO"], EARLY, NORMAL, "5min")

@@ -52,7 +52,8 @@ def session_exchange(instrument_id: str) -> str:
 
 
 def standardize_intraday(bars: pd.DataFrame) -> pd.DataFrame:
-    """Order columns and dtypes (timestamp UTC in ns, session datetime64[ns], prices float64), sort, check uniqueness."""
+    """Order columns and dtypes (timestamp UTC in ns, session datetime64[ns], prices float64), sort, check
+    uniqueness."""
     out = bars.copy()
     out["timestamp"] = pd.DatetimeIndex(out["timestamp"]).tz_convert("UTC").as_unit("ns")
     out["session"] = pd.to_datetime(out["session"]).astype("datetime64[ns]")
