@@ -6,7 +6,7 @@ import pytest
 from pairs_platform.reporting.daily_pnl import (
     PNL_COLUMNS, DailyPnlInputs, LedgerActivity, daily_pnl_table, session_pnl,
 )
-from reporting_hand_ledger import (
+from pairs_platform_tests.reporting.reporting_hand_ledger import (
     BACKTEST_EQUITY, CAPITAL, CLOSES, EXPECTED, MULTIPLIERS, SESSIONS, build_ledger,
 )
 
