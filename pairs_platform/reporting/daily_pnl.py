@@ -74,8 +74,10 @@ class LedgerActivity:
 
 
 def _replay(fills: pd.DataFrame, multipliers: pd.Series) -> pd.DataFrame:
-    """The fills in time order with ``realized`` ($, before commission), ``units`` and ``avg_cost`` after."""
-    table = fills.assign(date=pd.to_datetime(fills["date"])).sort_values("date", kind="stable").reset_index(drop=True)
+    """The fills in the order the ledger applied them (date, then recording time) with ``realized``
+    ($, before commission), ``units`` and ``avg_cost`` after each."""
+    order = [c for c in ("date", "created_at") if c in fills.columns]
+    table = fills.assign(date=pd.to_datetime(fills["date"])).sort_values(order, kind="stable").reset_index(drop=True)
     codes, names = pd.factorize(table["instrument_id"])
     realized, units, avg = _average_cost(codes.astype(np.int64), table["signed_quantity"].to_numpy(np.float64),
                                          table["price"].to_numpy(np.float64), len(names))

@@ -81,3 +81,20 @@ def test_equity_agrees_with_the_desks_cash_marking(ledger):
     desk = views.live_equity(fills, CLOSES, pd.DataFrame({"multiplier": MULTIPLIERS}), CAPITAL)
     mine = session_pnl(fills, CLOSES, MULTIPLIERS, CAPITAL)
     np.testing.assert_allclose(mine["equity"].loc[desk.index], desk["equity"])
+
+
+def test_the_session_report_file_formats_money_and_percent_and_links_the_tear_sheet(ledger, tmp_path):
+    from pairs_platform.identifiers import InvalidIdentifier
+    from pairs_platform.reporting.daily_report import money_text, write_daily_report
+
+    row = daily_pnl_table(_inputs(ledger), SESSIONS).iloc[3]
+    path = write_daily_report(row, "s1", tmp_path / "reports", tmp_path / "reports" / "s1_tearsheet.html")
+    assert path == tmp_path / "reports" / "daily" / "s1_2022-03-04.md"
+    text = path.read_text()
+    for line in ("| Daily P&L | $5.00 |", "| Net exposure | -$400.00 (-4.00% of capital) |",
+                 "| Orders sent (fill next session) | 1 (1 rejected by the broker) |",
+                 "| Daily P&L minus the backtest's | $15.00 |", "[s1_tearsheet.html](../s1_tearsheet.html)"):
+        assert line in text, line
+    assert (money_text(-1234.5), money_text(float("nan"))) == ("-$1,234.50", "n/a")
+    with pytest.raises(InvalidIdentifier):
+        write_daily_report(row, "../etc", tmp_path, tmp_path / "t.html")
