@@ -11,12 +11,20 @@ Pipeline defaults differ on purpose from the engine's bare defaults where the pi
 does: the pipeline exits at |z| 0.5 (``exit_z``; the engine's default is the crossing, 0) and has a
 time stop of three half-lives. Costs live here only: the paper broker charges the same costs the
 backtest assumed.
+
+The configuration in effect is :func:`load_strategy_config`: these defaults, overridden by the file
+``PAIRS_STRATEGY_FILE`` names (TOML or JSON, field names as keys). The Dagster definitions build the
+launchpad's ``strategy`` resource from it and the desk reads its capital from it: one source for both.
 """
 from __future__ import annotations
 
+import json
+import os
+import tomllib
 import typing
 from dataclasses import dataclass, fields
-from typing import Literal
+from pathlib import Path
+from typing import Literal, Mapping
 
 from pairs_platform.backtest.params import CostModel, StrategyParams
 from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
@@ -143,3 +151,63 @@ class StrategyConfig:
         """The parameter grid of the walk-forward search (see ``backtest.optimize``)."""
         return {"entry_z": list(self.search_entry_z), "exit_z": list(self.search_exit_z),
                 "stop_z": list(self.search_stop_z), "pair_capital": list(self.search_pair_capital)}
+
+
+STRATEGY_FILE_ENV = "PAIRS_STRATEGY_FILE"
+
+
+def _read_strategy_file(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"{STRATEGY_FILE_ENV}={path}: cannot read it ({error.strerror or error}); "
+                         "fix the path or unset the variable") from None
+    try:
+        values = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{STRATEGY_FILE_ENV}={path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'} "
+                         f"({error})") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"{STRATEGY_FILE_ENV}={path}: expected a table of StrategyConfig fields, got "
+                         f"{type(values).__name__}")
+    return values
+
+
+def load_strategy_config(env: Mapping[str, str] | None = None) -> StrategyConfig:
+    """The strategy configuration in effect: :class:`StrategyConfig` defaults, overridden by the file
+    named by ``PAIRS_STRATEGY_FILE`` (TOML, or JSON for a ``.json`` name; keys are field names).
+
+    The Dagster definitions (``strategy`` resource: the launchpad's defaults) and the desk
+    (``ApiSettings.from_env``) both call this, so they cannot disagree. Lists become tuples.
+
+    Parameters
+    ----------
+    env : Mapping, optional
+        Environment (default ``os.environ``).
+
+    Returns
+    -------
+    StrategyConfig
+        The validated configuration.
+
+    Raises
+    ------
+    ValueError
+        The file is unreadable or malformed, names a field ``StrategyConfig`` does not have, or holds
+        a value it refuses; the message names the file, the field and the fix.
+    """
+    environ = os.environ if env is None else env
+    name = environ.get(STRATEGY_FILE_ENV, "").strip()
+    if not name:
+        return StrategyConfig()
+    path = Path(name).expanduser()
+    values = _read_strategy_file(path)
+    known = {item.name for item in fields(StrategyConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{STRATEGY_FILE_ENV}={path}: unknown field(s) {unknown}; StrategyConfig has "
+                         f"{sorted(known)}")
+    try:
+        return StrategyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{STRATEGY_FILE_ENV}={path}: {error}; fix the value in the file") from None

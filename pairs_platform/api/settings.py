@@ -7,8 +7,10 @@
 - ``PAIRS_API_TOKEN``: bearer token of the write endpoints (unset: they are disabled);
 - ``MLFLOW_TRACKING_URI`` (default: ``$PAIRS_DATA_DIR/mlflow/mlflow.db`` if it exists).
 
-Capital and the strategy id are the strategy's (:class:`pairs_platform.strategy.StrategyConfig`), the
-model name the registry's (:data:`pairs_platform.tracking.models.ENTRY_FILTER_MODEL`): never set twice.
+Capital and the strategy id are those of the strategy configuration in effect,
+:func:`pairs_platform.strategy.load_strategy_config` (``PAIRS_STRATEGY_FILE``, else the defaults): the
+same call the Dagster definitions build their ``strategy`` resource with. The model name is the
+registry's (:data:`pairs_platform.tracking.models.ENTRY_FILTER_MODEL`): never set twice.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Mapping
 
 from pairs_platform.execution.ledger import default_ledger_url
 from pairs_platform.paths import data_dir
-from pairs_platform.strategy import StrategyConfig
+from pairs_platform.strategy import StrategyConfig, load_strategy_config
 from pairs_platform.tracking.models import ENTRY_FILTER_MODEL
 
 MODEL_NAME = ENTRY_FILTER_MODEL  # re-exported for the desk: the one registry name
@@ -34,7 +36,7 @@ class ApiSettings:
     ledger_url: str
     api_token: str
     mlflow_uri: str
-    strategy: StrategyConfig = StrategyConfig()
+    strategy: StrategyConfig
 
     @property
     def capital(self) -> float:
@@ -44,7 +46,8 @@ class ApiSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None,
                  strategy: StrategyConfig | None = None) -> "ApiSettings":
-        """Read the settings from ``env`` (default ``os.environ``); ``strategy`` defaults to ``StrategyConfig()``."""
+        """Read the settings from ``env`` (default ``os.environ``); ``strategy`` defaults to the
+        configuration in effect, ``load_strategy_config(env)`` (what the Dagster definitions use)."""
         env = os.environ if env is None else env
         root = data_dir(env)
         mlflow_db = root / "mlflow" / "mlflow.db"
@@ -54,5 +57,5 @@ class ApiSettings:
             ledger_url=default_ledger_url(env),
             api_token=env.get("PAIRS_API_TOKEN", "").strip(),
             mlflow_uri=env.get("MLFLOW_TRACKING_URI") or (f"sqlite:///{mlflow_db}" if mlflow_db.exists() else ""),
-            strategy=strategy or StrategyConfig(),
+            strategy=strategy or load_strategy_config(env),
         )

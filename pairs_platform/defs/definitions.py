@@ -8,7 +8,9 @@ strategy resource, partitions, metadata helpers) and ``io_manager`` are shared p
 
 Defaults run the embedded demo (local Parquet store, SQLite ledger, SQLite MLflow store). Production
 endpoints come from the environment: ``MLFLOW_TRACKING_URI``, ``PAIRS_LEDGER_URL``,
-``PAIRS_LIVE_TRADING_ENABLED`` and the ``IB_*`` connection settings.
+``PAIRS_LIVE_TRADING_ENABLED`` and the ``IB_*`` connection settings. The strategy resource holds
+``pairs_platform.strategy.load_strategy_config()`` (defaults, or the ``PAIRS_STRATEGY_FILE`` file),
+the same configuration the desk reads.
 """
 import importlib
 import os
@@ -23,6 +25,7 @@ from pairs_platform.defs.shared.resources import (
     LedgerResource, LiveTradingResource, MLflowResource, PriceSourcesResource, data_dir,
 )
 from pairs_platform.defs.shared.strategy import StrategyResource
+from pairs_platform.strategy import load_strategy_config
 
 SHARED_PACKAGES = ("shared",)
 
@@ -45,7 +48,7 @@ def build_resources() -> dict:
     return {
         "io_manager": PartitionedParquetIOManager(base_dir=_env("PAIRS_ASSET_STORE", str(data_dir() / "assets"))),
         "price_sources": PriceSourcesResource(),
-        "strategy": StrategyResource(),
+        "strategy": StrategyResource.from_config(load_strategy_config()),  # PAIRS_STRATEGY_FILE, as the desk
         "mlflow": MLflowResource(tracking_uri=_env("MLFLOW_TRACKING_URI", "")),
         "ledger": LedgerResource(url=_env("PAIRS_LEDGER_URL", "")),
         "live_trading": LiveTradingResource(),  # enabled and configured by the environment only

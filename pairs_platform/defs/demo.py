@@ -57,8 +57,9 @@ def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
 
 def _paper_run(instance: dg.DagsterInstance, first: str, last: str) -> dict:
     run = _launch(instance, "paper_execution", first, last)
-    entry = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)[-1]
-    meta = entry.asset_materialization.metadata
+    entries = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    meta = [e.asset_materialization.metadata for e in entries
+            if e.asset_materialization.asset_key == dg.AssetKey("paper_executions")][-1]
     return {"sent": int(meta["orders_sent_in_run"].value), "fills": int(meta["fills_in_run"].value)}
 
 
@@ -93,7 +94,8 @@ def main(argv=None) -> None:
         backtest_summary=backtest.summary, headline=_metadata(instance, "backtest_results", "integrity"),
         execution=execution, wall_seconds=wall, filters_effect=_metadata(instance, "backtest_results", "filters_effect"),
         selection=_selection_line(instance),
-        paths={"report": _load(instance, "performance_report"), "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
+        paths={"report": _load(instance, "performance_report"), "daily": str(data_dir() / "reports" / "daily"),
+               "dagster_home": os.environ.get("DAGSTER_HOME", "(temporary)"),
                "data_dir": str(data_dir())}))
 
 

@@ -1,5 +1,6 @@
 """Figures of a backtest (matplotlib, Agg backend): equity, drawdown, monthly returns, rolling Sharpe,
-per-pair contribution, exposure. Each function returns PNG bytes."""
+per-pair contribution, exposure, the distribution of daily returns. Each function returns PNG bytes;
+every axis names its unit ($, %, days, x equity)."""
 from __future__ import annotations
 
 import io
@@ -24,11 +25,13 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def equity_png(equity: pd.Series, title: str = "Equity") -> bytes:
-    """Equity curve."""
+def equity_png(equity: pd.Series, title: str = "Equity ($)") -> bytes:
+    """Equity curve, in account currency."""
     fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
     ax.plot(equity.index, equity.to_numpy(), color="#1f4e79", lw=1.2)
     ax.set_title(title)
+    ax.set_ylabel("equity ($)")
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"${v:,.0f}")
     ax.grid(alpha=0.3)
     return _png(fig)
 
@@ -39,6 +42,7 @@ def drawdown_png(returns: pd.Series) -> bytes:
     fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
     ax.fill_between(returns.index, dd * 100.0, 0.0, color="#b22222", alpha=0.5)
     ax.set_title("Drawdown (%)")
+    ax.set_ylabel("drawdown from peak (%)")
     ax.grid(alpha=0.3)
     return _png(fig)
 
@@ -62,7 +66,7 @@ def monthly_heatmap_png(returns: pd.Series) -> bytes:
     for (i, j), value in np.ndenumerate(table.to_numpy()):
         if np.isfinite(value):
             ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7)
-    ax.set_title("Monthly returns (%)")
+    ax.set_title("Monthly returns (%, compounded; rows: years, columns: months)")
     return _png(fig)
 
 
@@ -73,7 +77,8 @@ def rolling_sharpe_png(returns: pd.Series, window: int = 126) -> bytes:
     fig, ax = plt.subplots(figsize=(WIDTH, 2.4))
     ax.plot(sharpe.index, sharpe.to_numpy(), color="#444444", lw=1.0)
     ax.axhline(0.0, color="black", lw=0.6)
-    ax.set_title(f"Rolling Sharpe ({window} days)")
+    ax.set_title(f"Rolling Sharpe ratio (annualized, trailing {window} sessions)")
+    ax.set_ylabel("Sharpe ratio (annualized, no unit)")
     ax.grid(alpha=0.3)
     return _png(fig)
 
@@ -86,7 +91,8 @@ def pair_contribution_png(pair_pnl: pd.DataFrame, top: int = 15) -> bytes:
     shown = shown[~shown.index.duplicated()]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.25 * len(shown) + 1.2))
     ax.barh(shown.index, shown.to_numpy(), color=np.where(shown.to_numpy() >= 0, "#2e7d32", "#b22222"))
-    ax.set_title("Per-pair contribution (P&L net of costs)")
+    ax.set_title("Per-pair contribution (P&L net of costs, $)")
+    ax.set_xlabel("P&L ($)")
     ax.grid(alpha=0.3, axis="x")
     return _png(fig)
 
@@ -98,5 +104,23 @@ def exposure_png(exposure: pd.DataFrame) -> bytes:
     ax.plot(exposure.index, exposure["net"].to_numpy(), label="net", lw=1.0)
     ax.legend(loc="upper left")
     ax.set_title("Exposure (x equity)")
+    ax.set_ylabel("notional / equity (x)")
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def returns_histogram_png(returns: pd.Series, bins: int = 60) -> bytes:
+    """Histogram of daily returns in percent (count of sessions per bin), with mean and 5% VaR lines."""
+    pct = returns.dropna().to_numpy(dtype=np.float64) * 100.0
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.8))
+    ax.hist(pct, bins=bins, color="#1f4e79", alpha=0.8)
+    if len(pct):
+        ax.axvline(float(pct.mean()), color="black", lw=0.8, label=f"mean {pct.mean():+.3f}%")
+        ax.axvline(float(np.percentile(pct, 5)), color="#b22222", lw=0.8, ls="--",
+                   label=f"5th percentile (VaR 95%) {np.percentile(pct, 5):+.3f}%")
+        ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("Distribution of daily returns (%)")
+    ax.set_xlabel("daily return (%)")
+    ax.set_ylabel("sessions (days)")
     ax.grid(alpha=0.3)
     return _png(fig)

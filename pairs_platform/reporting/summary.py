@@ -53,6 +53,8 @@ def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pai
         f"{execution['fills']} fills; re-running the last session sent {execution['resent']} (idempotent)",
         f"Main job    {wall_seconds:.1f} s wall time (pairs_pipeline, excluding install)",
         f"Report      {paths['report']}",
+        *([f"Daily P&L   one report per paper session in {paths['daily']} (asset daily_pnl_report)"]
+          if paths.get("daily") else []),
         f"State       Dagster: {paths['dagster_home']}   data: {paths['data_dir']}",
         "Next        make ui  (Dagster UI on http://127.0.0.1:3000)   make mlflow-ui  (http://127.0.0.1:5000)",
         "=" * 72,

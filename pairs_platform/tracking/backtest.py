@@ -27,6 +27,8 @@ class BacktestProvenance:
         Price source kind per asset class.
     dagster_run_id : str, optional
         The Dagster run that produced the backtest (empty outside Dagster).
+    code_version : str, optional
+        Git commit of the code (``reporting.provenance.code_version``; empty when not given).
     """
 
     strategy: dict
@@ -34,17 +36,19 @@ class BacktestProvenance:
     last_date: str
     sources: dict = field(default_factory=dict)
     dagster_run_id: str = ""
+    code_version: str = ""
 
 
 def log_provenance(provenance: BacktestProvenance) -> None:
     """Log the active run's provenance: ``strategy.<field>`` params, and date range, sources and
-    Dagster run id as tags (``pairs_platform.*``, ``dagster.run_id``)."""
+    Dagster run id and code version as tags (``pairs_platform.*``, ``dagster.run_id``)."""
     import mlflow
 
     mlflow.log_params({f"strategy.{k}": v if isinstance(v, (str, int, float, bool)) or v is None
                        else json.dumps(v, default=str) for k, v in provenance.strategy.items()})
     mlflow.set_tags({"pairs_platform.component": "backtest", "pairs_platform.first_date": provenance.first_date,
                      "pairs_platform.last_date": provenance.last_date, "dagster.run_id": provenance.dagster_run_id,
+                     "pairs_platform.code_version": provenance.code_version,
                      **{f"pairs_platform.source.{k}": str(v) for k, v in provenance.sources.items()}})
 
 

@@ -19,7 +19,7 @@ def test_tearsheet_sections_and_images():
     for section in ("Summary", "Equity", "Monthly returns", "Rolling Sharpe", "Per-pair contribution", "Trades"):
         assert f"<h2>{section}</h2>" in page
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 6 and all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    assert len(images) == 7 and all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     assert "http" not in page.replace("http-equiv", "")  # nothing fetched from outside
     assert res.trades["pair_id"].iloc[0] in page
     assert equity_curve_png(res)[:4] == b"\x89PNG"
@@ -31,4 +31,4 @@ def test_tearsheet_of_a_flat_book():
     prices = synthetic_prices(300, 4, seed=5)
     empty = build_pair_schedule(prices, walk_forward_windows(prices.index, 250, 40), lambda f: None)
     page = render_tearsheet(run_backtest(prices, empty), "flat")
-    assert "<h2>Trades</h2>" in page and page.count("data:image/png;base64,") == 6
+    assert "<h2>Trades</h2>" in page and page.count("data:image/png;base64,") == 7

@@ -1,4 +1,6 @@
 """The whole graph on the embedded default: materialization, re-runs, paper orders, checks, guards."""
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -76,6 +78,9 @@ def test_tear_sheet_headlines_real_data_and_marks_synthetic_pairs(pipeline):
     page = open(AssetStore(root / "assets").load(["performance_report"]), encoding="utf-8").read()
     assert page.index("Headline: real data only") < page.index("Synthetic-leg pairs (synthetic data, not evidence)")
     assert "PSR" in page and "SYNTHETIC" in page
+    for section in ("Provenance", "Yearly returns", "Worst drawdowns", "Return distribution"):
+        assert f"<h2>{section}</h2>" in page
+    assert "data source: equity" in page and "Dagster run id" in page
 
 
 def test_every_asset_has_a_group_and_a_description(pipeline):
@@ -110,16 +115,30 @@ def test_paper_execution_is_idempotent(pipeline):
         dg.PartitionKeyRange(str(first.date()), END))
     sessions = [s for s in sessions if s >= str(first.date())]
     first_run = run_range(defs, instance, "paper_execution", sessions[0], sessions[-1])
-    sent = first_run.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value
-    per_session = {e.partition: e.materialization.metadata["orders_sent"].value
-                   for e in first_run.get_asset_materialization_events()}
+    paper = first_run.asset_materializations_for_node("paper_executions")
+    sent = paper[-1].metadata["orders_sent_in_run"].value
+    per_session = {e.partition: e.metadata["orders_sent"].value for e in paper}
     assert set(per_session) == set(sessions) and sum(per_session.values()) == sent  # each its own orders
+    _check_daily_reports(first_run, sessions, root)
     again = run_range(defs, instance, "paper_execution", sessions[-1], sessions[-1])
-    assert again.get_asset_materialization_events()[-1].materialization.metadata["orders_sent_in_run"].value == 0
+    assert again.asset_materializations_for_node("paper_executions")[-1].metadata["orders_sent_in_run"].value == 0
     with Ledger(f"sqlite:///{root / 'ledger.db'}") as ledger:
         orders = ledger.orders_frame()
     assert sent > 0 and len(orders) == sent
     assert orders["client_order_id"].is_unique
+
+
+def _check_daily_reports(run, sessions: list[str], root) -> None:
+    """The paper job's daily P&L reports: one per session with its own figures, adding up."""
+    meta = {e.partition: e.metadata for e in run.asset_materializations_for_node("daily_pnl_report")}
+    assert set(meta) == set(sessions)
+    cumulative = [meta[s]["cumulative_pnl"].value for s in sessions]
+    daily = sum(meta[s]["daily_pnl"].value for s in sessions[1:])
+    assert daily == pytest.approx(cumulative[-1] - cumulative[0], abs=0.01 * len(sessions))  # cents rounding
+    assert sum(meta[s]["fills"].value for s in sessions[1:]) > 0  # the run's orders filled
+    for session in sessions:
+        assert Path(meta[session]["report"].value) == root / "reports" / "daily" / f"pairs_v1_{session}.md"
+        assert f"session {session}" in Path(meta[session]["report"].value).read_text()
 
 
 def test_live_execution_refuses_unless_enabled(pipeline):

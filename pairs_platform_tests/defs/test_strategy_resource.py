@@ -67,3 +67,38 @@ def test_defaults_are_the_measured_honest_selection_and_filters_are_off():
     assert not config.use_ml_filter and not config.use_regime_filter
     assert config.ml_threshold is None
     assert StrategyConfig(selection="pvalue").selection_policy().max_pvalue == 0.05
+
+
+def test_the_definitions_and_the_desk_use_the_one_configuration_in_effect(tmp_path, monkeypatch):
+    from pairs_platform.api.settings import ApiSettings
+    from pairs_platform.strategy import load_strategy_config
+
+    path = tmp_path / "strategy.toml"
+    path.write_text('strategy_id = "pairs_prod"\ncapital = 2500000.0\nentry_z = 2.25\nsearch_exit_z = [0.0, 0.25]\n')
+    monkeypatch.setenv("PAIRS_STRATEGY_FILE", str(path))
+    in_effect = load_strategy_config()
+    assert (in_effect.strategy_id, in_effect.capital, in_effect.entry_z, in_effect.search_exit_z) == (
+        "pairs_prod", 2_500_000.0, 2.25, (0.0, 0.25))
+    assert build_resources()["strategy"].config() == in_effect
+    desk = ApiSettings.from_env({"PAIRS_DATA_DIR": str(tmp_path), "PAIRS_STRATEGY_FILE": str(path)})
+    assert desk.strategy == in_effect and desk.capital == 2_500_000.0
+    monkeypatch.delenv("PAIRS_STRATEGY_FILE")
+    assert build_resources()["strategy"].config() == StrategyConfig() == load_strategy_config()
+
+
+def test_a_bad_strategy_file_names_the_file_and_the_field(tmp_path):
+    from pairs_platform.strategy import load_strategy_config
+
+    cases = {"typo.toml": ('entry_zz = 2.0\n', r"unknown field\(s\) \['entry_zz'\]"),
+             "bad.toml": ('exit_z = 3.0\n', "exit_z"), "broken.toml": ("capital = \n", "not valid TOML"),
+             "list.json": ("[1, 2]", "expected a table"), "bad.json": ('{"zscore": "median"}', "zscore")}
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ValueError, match=message) as caught:
+            load_strategy_config({"PAIRS_STRATEGY_FILE": str(tmp_path / name)})
+        assert f"PAIRS_STRATEGY_FILE={tmp_path / name}" in str(caught.value)
+    with pytest.raises(ValueError, match="cannot read it"):
+        load_strategy_config({"PAIRS_STRATEGY_FILE": str(tmp_path / "missing.toml")})
+    ok = tmp_path / "ok.json"
+    ok.write_text('{"capital": 5e5, "search_pair_capital": [0.1]}')
+    assert load_strategy_config({"PAIRS_STRATEGY_FILE": str(ok)}).search_pair_capital == (0.1,)

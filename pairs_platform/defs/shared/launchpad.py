@@ -21,6 +21,11 @@ def _launchpad_type(hint):
     return hint
 
 
+def _launchpad_value(value):
+    """A core value as launchpad config holds it (tuples as lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _launchpad_field(item: dataclasses.Field):
     doc = item.metadata["doc"]
     if item.default_factory is not dataclasses.MISSING:
@@ -41,7 +46,8 @@ def launchpad_resource(config_class: type, name: str) -> type[dg.ConfigurableRes
     Returns
     -------
     type
-        The resource class; its ``config()`` builds (and so validates) ``config_class``.
+        The resource class; its ``config()`` builds (and so validates) ``config_class``, and
+        ``from_config(value)`` builds the resource from a ``config_class`` instance.
     """
     items = dataclasses.fields(config_class)
     hints = typing.get_type_hints(config_class)
@@ -50,8 +56,14 @@ def launchpad_resource(config_class: type, name: str) -> type[dg.ConfigurableRes
         return config_class(**{item.name: getattr(self, item.name) for item in items})
 
     config.__doc__ = f"The validated core :class:`{config_class.__qualname__}` these launchpad values describe."
+
+    def from_config(cls, value):
+        return cls(**{item.name: _launchpad_value(getattr(value, item.name)) for item in items})
+
+    from_config.__doc__ = f"The resource holding every field of a core :class:`{config_class.__qualname__}`."
     namespace = {
         "__module__": __name__, "__doc__": config_class.__doc__, "config": config,
+        "from_config": classmethod(from_config),
         "__annotations__": {item.name: _launchpad_type(hints[item.name]) for item in items},
         **{item.name: _launchpad_field(item) for item in items},
     }

@@ -2,7 +2,7 @@
 
 Tables are previewed as ``TableMetadataValue`` (a typed table in the UI), never as markdown: a ``|``
 in a value such as a ``pair_id`` (``EQ:KO|EQ:PEP``) splits a markdown row into wrong columns.
-Numbers are shown rounded (:func:`money` to cents, :func:`ratio` to 4 places).
+Numbers are shown rounded (:func:`money` to cents, :func:`percent` to 2 places, :func:`ratio` to 4 places).
 """
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ _TYPES = {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}
 
 def money(value: float) -> float:
     """An amount of money for display: rounded to cents."""
+    return round(float(value), 2)
+
+
+def percent(value: float) -> float:
+    """A figure already in percent (a ``*_pct`` key, ``12.3456`` = 12.35%) for display: 2 decimal places."""
     return round(float(value), 2)
 
 

@@ -16,6 +16,7 @@ from pairs_platform.ml.walkforward import predict_walk_forward
 from pairs_platform.reporting.plots import drawdown_png, monthly_heatmap_png
 from pairs_platform.research.headline import REAL, SYNTHETIC, Headline, build_headline
 from pairs_platform.reporting.integrity import SLEEVE_LABELS, edge_line, integrity_markdown
+from pairs_platform.reporting.provenance import Provenance, code_version
 from pairs_platform.reporting.tearsheet import Honesty, equity_curve_png, write_tearsheet
 from pairs_platform.signals.entries import EntryRules, entry_counts, entry_mask, entry_signals, filter_variants
 from pairs_platform.signals.spreads import SpreadPanel
@@ -103,20 +104,24 @@ def performance_report(context: dg.AssetExecutionContext, strategy: StrategyReso
                        backtest_results: BacktestResult) -> dg.Output[str]:
     """HTML tear sheet headlined by the real-data pairs (PSR, confidence interval), the synthetic-leg
     pairs apart and marked, then the traded book (equity, drawdown, monthly heat map, rolling
-    Sharpe, per-pair contribution, trades); written under the data dir and logged to MLflow with the
-    full strategy configuration, date range, price sources and Dagster run id."""
+    Sharpe, per-pair contribution, yearly returns, worst drawdowns, the return distribution, trades),
+    headed by its provenance (Dagster run id, git commit, price source per asset class); written under
+    the data dir and logged to MLflow with the full strategy configuration, date range, price
+    sources, Dagster run id and git commit."""
     config = strategy.config()
     head = _headline(config, price_panel, pair_universe, instruments, signals)
     honesty = Honesty(head.sleeves, instruments, integrity_markdown(head.table))
-    path = write_tearsheet(backtest_results, config.strategy_id, data_dir() / "reports", honesty)
     dates = backtest_results.equity.index
-    provenance = BacktestProvenance(
-        strategy=dataclasses.asdict(config), first_date=str(dates[0].date()), last_date=str(dates[-1].date()),
-        sources={c: price_sources.config().kind_for(c) for c in ASSET_CLASSES}, dagster_run_id=context.run_id)
+    span = (str(dates[0].date()), str(dates[-1].date()))
+    sources = {c: price_sources.config().kind_for(c) for c in ASSET_CLASSES}
+    made = Provenance(run_id=context.run_id, code_version=code_version(), sources=sources, data_range=span)
+    path = write_tearsheet(backtest_results, config.strategy_id, data_dir() / "reports", honesty, made)
+    provenance = BacktestProvenance(strategy=dataclasses.asdict(config), first_date=span[0], last_date=span[1],
+                                    sources=sources, dagster_run_id=context.run_id, code_version=made.code_version)
     run_id = log_backtest_run(mlflow.store(), config.strategy_id, config.params().to_dict(), head.real(),
                               tearsheet=path, synthetic=head.table.loc[SYNTHETIC].to_dict(),
                               traded=head.table.loc["all"].to_dict(), provenance=provenance)
     return dg.Output(str(path), metadata={
-        "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run_id,
+        "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run_id, "code_version": made.code_version,
         "drawdown": png_markdown(drawdown_png(backtest_results.returns), "drawdown"),
         "monthly_returns": png_markdown(monthly_heatmap_png(backtest_results.returns), "monthly returns")})
