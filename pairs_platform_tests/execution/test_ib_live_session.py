@@ -16,7 +16,7 @@ from pairs_platform.execution.live import LiveOptions, run_live_sessions
 from pairs_platform.execution.risk_engine import RiskEngineConfig
 from pairs_platform.execution.session import SessionInputs
 from pairs_platform_tests.execution.ib_support import (  # noqa: F401  (fixtures)
-    INSTRUMENTS, gateway, ib_ledger, live_env, make_ib_broker,
+    INSTRUMENTS, gateway, ib_broker, ib_ledger, ib_library_name, live_env, make_ib_broker,
 )
 from pairs_platform_tests.ib_gateway import protocol
 
@@ -90,3 +90,9 @@ def test_the_broker_is_disconnected_when_the_run_fails(live_env, ib_ledger):
         run_live_sessions(broker, ib_ledger, _inputs(instrument="EQ:NOPE"), [DAY], FAST)
     assert len(gateway.messages(protocol.START_API)) == 1  # it had connected (and reconciled)
     assert not broker.ib_connected() and gateway.clients_connected() == 0
+
+
+def test_the_adapter_runs_on_the_configured_client_library(ib_broker):
+    """ib_async by default; ib_insync under PAIRS_IB_LIBRARY=ib_insync (make test-ib-legacy)."""
+    assert ib_broker.connect() == "DU1234567"
+    assert type(ib_broker.ib).__module__.split(".")[0] == ib_library_name()
