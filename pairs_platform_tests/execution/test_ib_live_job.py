@@ -61,6 +61,7 @@ class Transcript:
                        f"{meta['fills_in_run'].value}, pairs legged: {meta['pairs_legged'].value}",
                        f"gateway placeOrder messages so far: {placed}",
                        f"gateway reqExecutions so far (replays): {len(self.gateway.messages(protocol.REQ_EXECUTIONS))}",
+                       f"legging: {_legging(meta)}",
                        "reconciliation:\n" + meta["reconciliation_report"].value.strip("`\n"),
                        "ledger orders:\n" + ledger.orders_frame()[
                            ["client_order_id", "instrument_id", "side", "quantity", "status",
@@ -75,6 +76,11 @@ class Transcript:
         print(text)
         if os.environ.get("PAIRS_LIVE_TRANSCRIPT"):
             Path(os.environ["PAIRS_LIVE_TRANSCRIPT"]).write_text(text)
+
+
+def _legging(meta: dict) -> str:
+    value = meta["legging"].value
+    return value if isinstance(value, str) else "; ".join(str(r.data) for r in value.records)
 
 
 @pytest.fixture
