@@ -67,7 +67,8 @@ class Transcript:
                            ["client_order_id", "instrument_id", "side", "quantity", "status",
                             "filled_quantity"]].to_string(index=False),
                        "ledger fills:\n" + ledger.fills_frame()[
-                           ["fill_id", "instrument_id", "side", "quantity", "price", "commission"]].to_string(index=False),
+                           ["fill_id", "instrument_id", "side", "quantity", "price", "commission"]
+                       ].to_string(index=False),
                        f"ledger positions: {ledger.positions(STRATEGY)}",
                        f"trading state: {meta['trading_state'].value}"]
 
