@@ -33,11 +33,13 @@ def _inputs(ko: float = 100.0, pep: float = -40.0, instrument: str = "EQ:KO") ->
     return SessionInputs("s1", INSTRUMENTS, prices, targets, RiskEngineConfig(capital=1e6))
 
 
-def test_first_leg_timeout_cancels_unwinds_and_never_sends_the_hedge(live_env, ib_ledger):
+def test_first_leg_timeout_cancels_unwinds_never_sends_the_hedge_and_the_timer_reconciles(live_env, ib_ledger):
     gateway = live_env
     gateway.scripts["PEP"] = [("status", "Submitted"), ("fill", 4, 170.0)]  # 4 of 40, then nothing
     broker = make_ib_broker(ib_ledger)
-    result = run_live_sessions(broker, ib_ledger, _inputs(), [DAY], FAST)
+    timer = dataclasses.replace(FAST, reconcile_interval=0.3)  # timer cycles while the first leg hangs
+    result = run_live_sessions(broker, ib_ledger, _inputs(), [DAY], timer)
+    assert len(result.reconciliations) >= 4 and all(r.ok for r in result.reconciliations)
     [legged] = result.legging
     assert "cancelled" in legged.outcome and "unwound 4" in legged.outcome and legged.hedge is None
     assert [m[3] for m in gateway.messages(protocol.PLACE_ORDER)] == ["PEP", "PEP"]  # never KO
