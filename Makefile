@@ -9,7 +9,7 @@ export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
 
-.PHONY: install demo demo-intraday filter-evidence test deploy-test compose-config ui mlflow-ui validate bench clean serve
+.PHONY: install demo demo-intraday filter-evidence test test-ib-legacy deploy-test compose-config ui mlflow-ui validate bench clean serve
 
 $(STAMP): setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,33 @@ filter-evidence: install $(DAGSTER_HOME)/dagster.yaml
 # Under CI=true this includes the compose check and the deploy test (pairs_platform_tests/deploy).
 test: install
 	$(BIN)/python -m pytest -q pairs_platform_tests
+
+# The ib_insync fallback: the fake-gateway tests with the adapter forced onto ib_insync
+# (PAIRS_IB_LIBRARY=ib_insync). ib_insync needs `eventkit`, ib_async needs `aeventkit`, and both
+# install a module named `eventkit`, so they never share an environment: .venv-ib-legacy holds the
+# requirements of the `ib-legacy` extra (read from the installed project's metadata: setup.py stays
+# the one source) and sees the rest of .venv through a .pth hook placed after its own site-packages
+# (its eventkit wins; nothing else is installed twice), so it builds in seconds. `.ci/run` runs it
+# after `make test`; locally on demand.
+IB_LEGACY := .venv-ib-legacy
+IB_LEGACY_STAMP := $(IB_LEGACY)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
+
+$(IB_LEGACY_STAMP): setup.py Makefile | install
+	rm -rf $(IB_LEGACY)
+	$(BIN)/python -m venv --without-pip $(IB_LEGACY)
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > $(IB_LEGACY)/base-site
+	$(BIN)/python -c "from importlib.metadata import requires; \
+		print('\n'.join(r.split(';')[0] for r in requires('pairs_platform') if 'extra == \"ib-legacy\"' in r))" \
+		> $(IB_LEGACY)/requirements.txt
+	$(IB_LEGACY)/bin/python -c "import pathlib, sysconfig; base = pathlib.Path('$(IB_LEGACY)/base-site').read_text().strip(); \
+		pathlib.Path(sysconfig.get_paths()['purelib'], 'zz-base-venv.pth').write_text(f'import site; site.addsitedir({base!r})\n')"
+	$(IB_LEGACY)/bin/python -m pip install -q -r $(IB_LEGACY)/requirements.txt
+	touch $@
+
+test-ib-legacy: $(IB_LEGACY_STAMP)
+	PAIRS_IB_LIBRARY=ib_insync $(IB_LEGACY)/bin/python -m pytest -q -p no:cacheprovider \
+		pairs_platform_tests/execution/test_ib_*.py pairs_platform_tests/execution/test_live_guard.py \
+		pairs_platform_tests/data/test_ib_source.py
 
 # The production topology as native processes on loopback (PostgreSQL, RabbitMQ, MLflow server,
 # gRPC code server, webserver, daemon, two Celery workers): docs/deploy.md.

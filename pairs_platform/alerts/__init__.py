@@ -14,12 +14,12 @@ from pairs_platform.alerts.model import (
     run_failure, stale_data, trading_state_changed,
 )
 from pairs_platform.alerts.recorder import AlertRecord, AlertRecorder, InMemoryAlertRecorder, SqlAlertRecorder
-from pairs_platform.alerts.triggers import trading_state_alerts
+from pairs_platform.alerts.triggers import reconciliation_alert, trading_state_alerts
 
 __all__ = [
     "Alert", "AlertChannel", "AlertKind", "AlertManager", "AlertPolicy", "AlertRecord", "AlertRecorder",
     "EmailChannel", "InMemoryAlertRecorder", "LogChannel", "Severity", "SmtpSettings", "SqlAlertRecorder",
     "WebhookChannel", "alert_manager_from_env", "asset_check_failed", "channels_from_env", "drawdown_breach",
-    "model_drift", "policy_from_env", "reconciliation_mismatch", "run_failure", "stale_data",
+    "model_drift", "policy_from_env", "reconciliation_alert", "reconciliation_mismatch", "run_failure", "stale_data",
     "trading_state_alerts", "trading_state_changed",
 ]

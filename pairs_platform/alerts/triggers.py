@@ -3,7 +3,9 @@ only wires these into sensors).
 
 The trading-state sensor reads the ledger's ``trading_state_events`` after a cursor (the last event id
 seen): every move of a scope to REDUCING or HALTED is an alert, and a REDUCING set by the risk engine's
-drawdown breaker is also a drawdown-breach alert.
+drawdown breaker is also a drawdown-breach alert. A reconciliation cycle that finds differences is an
+alert of its own (:func:`reconciliation_alert`, raised by the live execution run), carrying the full
+report: every difference and the command that resumes trading.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import re
 
 import pandas as pd
 
-from pairs_platform.alerts.model import Alert, drawdown_breach, trading_state_changed
+from pairs_platform.alerts.model import Alert, AlertKind, Severity, drawdown_breach, trading_state_changed
+from pairs_platform.execution.reconciliation import ReconciliationReport
 from pairs_platform.execution.ledger_schema import GLOBAL_SCOPE
 from pairs_platform.execution.risk_engine import BREAKER
 
@@ -61,3 +64,24 @@ def trading_state_alerts(history: pd.DataFrame, after_id: int | None) -> tuple[l
         if breach is not None:
             alerts.append(breach)
     return alerts, int(history["id"].max())
+
+
+def reconciliation_alert(report: ReconciliationReport) -> Alert:
+    """A CRITICAL alert for a reconciliation cycle that found differences (the report is the body).
+
+    The dedupe key names the broker and every (kind, instrument) found, so the same finding at each
+    timer cycle is one incident within the dispatcher's window, and a new difference is a new alert.
+
+    Raises
+    ------
+    ValueError
+        For a report without differences (nothing to alert on).
+    """
+    if not report.differences:
+        raise ValueError("reconciliation_alert needs a report with at least one difference")
+    found = sorted({f"{d.kind}:{d.instrument_id}" for d in report.differences})
+    scopes = ", ".join(scope_name(s) for s in report.halted_scopes) or "nothing"
+    return Alert(AlertKind.RECONCILIATION,
+                 f"Reconciliation with {report.broker}: {len(report.differences)} difference(s), "
+                 f"trading HALTED for {scopes}", Severity.CRITICAL, report.text(),
+                 f"reconciliation:{report.broker}:{','.join(found)}")

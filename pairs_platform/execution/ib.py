@@ -99,6 +99,12 @@ class IBBroker:
             self._after_connect()
         return self._ib
 
+    def connect(self) -> str:
+        """Connect now (live guard, account allowlist, then the connect hooks, e.g. reconciliation);
+        returns the account orders go to. A no-op when already connected."""
+        self.ib  # noqa: B018  (the property connects)
+        return str(self.account)
+
     def _after_connect(self) -> None:
         self._resync = False
         self.sync_fills()
@@ -121,10 +127,15 @@ class IBBroker:
 
     def poll(self, seconds: float = 0.0) -> list[ExecutionReport]:
         """Let the client process messages for ``seconds``, resubscribe/reconcile after 1101/1102,
-        and record fills; returns the fills newly written to the ledger."""
+        and record fills; returns the fills newly written to the ledger. A connection lost while
+        waiting is re-opened at once (the connect hooks reconcile; the gateway replays the fills)."""
         ib = self.ib
         if seconds > 0:
-            ib.sleep(seconds)
+            try:
+                ib.sleep(seconds)
+            except ConnectionError as exc:
+                log.warning("IB connection lost while waiting (%s); reconnecting", exc)
+                ib = self.ib
         if self._resync:  # 1101/1102: resubscribe, replay the day's executions, reconcile
             ib.reqPositions()
             ib.reqExecutions()

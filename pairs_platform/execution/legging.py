@@ -17,14 +17,24 @@ Policy (documented in docs/execution.md, "Going live"):
 
 Both orders must already be recorded in the ledger (the order manager did that, after the risk
 engine accepted them); the unwind is a reduction and is recorded with reason ``legging unwind``.
+
+Which orders are legged (:class:`PairSequencer`, plugged into the order manager by the live
+session runner): the two orders of a **pair entry** -- a pair of ``target_positions`` that is on
+(both legs non-zero) at the session's close and was not on at the previous trading session's close
+-- when both of its instruments have a new order in the session. Everything else (exits, resizes,
+instruments shared with another entry) goes out as single orders, first, sells first.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
+import pandas as pd
+
+from pairs_platform.data.calendar import previous_trading_day
 from pairs_platform.execution.broker import Broker, Order, OrderStatus, Side, make_client_order_id
 from pairs_platform.execution.ledger import Ledger
 from pairs_platform.execution.ledger_state import TradingState
@@ -87,12 +97,15 @@ class PairLegger:
             self.ledger.mark_cancelled(first.client_order_id,
                                        f"legging: first leg not filled in {self.policy.first_leg_timeout:g}s")
             filled = self._filled(first)
-            result.outcome = "first leg timed out: cancelled"
+            result.outcome = "first leg timed out: cancelled, hedge not sent"
+            self.ledger.mark_cancelled(hedge.client_order_id, "legging: the first leg did not fill in time")
             if filled > 0:
                 self._unwind(first, filled, result)
         else:
             quantity = hedge_quantity(hedge.quantity, filled, first.quantity, hedge_lot)
-            if quantity > 0:
+            if quantity <= 0:
+                self.ledger.mark_cancelled(hedge.client_order_id, "legging: hedge rounds to 0 lots")
+            else:
                 if quantity != hedge.quantity:
                     hedge = self._resize(hedge, quantity)
                 self._send(hedge)
@@ -157,3 +170,58 @@ class PairLegger:
         sign = 1.0 if record.order.side is Side.BUY else -1.0
         mult = self.multipliers.get(record.order.instrument_id, 1.0)
         return float(sign * ((fills["price"] - record.order.reference_price) * fills["quantity"]).sum() * mult)
+
+
+def entering_pairs(target_positions: pd.DataFrame, day: object) -> list[tuple[str, str]]:
+    """``(y instrument, x instrument)`` of each pair entering at ``day``'s close.
+
+    A pair enters when both its legs are non-zero at ``day`` and it had no non-zero leg at the
+    previous NYSE trading session (``target_positions``: ``date``, ``pair_id``, ``leg``,
+    ``instrument_id``, ``units``; one row per pair and leg while the pair is on).
+    """
+    stamp = pd.Timestamp(day).normalize()
+    live = target_positions.loc[target_positions["units"].to_numpy() != 0, ["date", "pair_id", "leg", "instrument_id"]]
+    dates = pd.to_datetime(live["date"]).to_numpy()
+    before = set(live.loc[dates == previous_trading_day(stamp).to_datetime64(), "pair_id"])
+    now = live[dates == stamp.to_datetime64()]
+    legs = now.pivot_table(index="pair_id", columns="leg", values="instrument_id", aggfunc="first")
+    if not {"y", "x"} <= set(legs.columns):
+        return []
+    legs = legs.dropna(subset=["y", "x"])
+    return [(str(y), str(x)) for pair, y, x in zip(legs.index, legs["y"], legs["x"]) if pair not in before]
+
+
+class PairSequencer:
+    """Which of a session's new orders are legged, and the legging itself (module doc).
+
+    ``liquidity(day)`` gives each instrument's liquidity at that session (e.g. dollar volume);
+    ``lots`` the lot size per instrument (the hedge is rounded down to it).
+    """
+
+    def __init__(self, legger: PairLegger, target_positions: pd.DataFrame, *,
+                 liquidity: Callable[[dt.date], Mapping[str, float]],
+                 lots: Mapping[str, float] | None = None) -> None:
+        self.legger, self.targets, self.liquidity = legger, target_positions, liquidity
+        self.lots = dict(lots or {})
+        self.results: list[LeggingResult] = []
+
+    def plan(self, orders: list[Order]) -> list[tuple[Order, ...]]:
+        """The orders in sending order: single orders first (as given), then each pair entry as
+        ``(first leg, hedge leg)``."""
+        if not orders:
+            return []
+        day = orders[0].as_of
+        by_instrument = {o.instrument_id: o for o in orders}
+        pairs, used = [], set()
+        for y, x in entering_pairs(self.targets, day):
+            if y in by_instrument and x in by_instrument and not {y, x} & used:
+                used |= {y, x}
+                pairs.append(order_legs(by_instrument[y], by_instrument[x], self.liquidity(day)))
+        singles = [(o,) for o in orders if o.instrument_id not in used]
+        return singles + pairs
+
+    def execute_pair(self, first: Order, hedge: Order) -> LeggingResult:
+        """Leg ``first`` then ``hedge`` (:meth:`PairLegger.execute`); the result is kept in ``results``."""
+        result = self.legger.execute(first, hedge, float(self.lots.get(hedge.instrument_id, 1.0)))
+        self.results.append(result)
+        return result

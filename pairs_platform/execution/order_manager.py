@@ -7,6 +7,10 @@ and records the accepted ones as ``pending`` (refusals in ``refusals``) and the 
 After the lock it submits the pending orders of the session to the broker (write-ahead: a crash
 leaves them ``pending`` and the retry resubmits them under the same client order id).
 
+With a ``sequencer`` (live trading: :class:`~pairs_platform.execution.legging.PairSequencer`) the
+new orders go out in the sequencer's order, pair entries legged (less liquid leg first, hedge sized
+on its fills, timeout -> cancel + unwind); without one, one after the other, sells first.
+
 Idempotency: one order per (strategy_id, as_of, instrument_id) (``make_client_order_id``). A
 session already done is a no-op when run again with the same targets (retries, re-launched
 backfills); an earlier session with other targets than the ledger recorded is refused.
@@ -16,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,6 +30,7 @@ from pairs_platform.execution.broker import (
 )
 from pairs_platform.execution.errors import ExecutionInputError
 from pairs_platform.execution.ledger import Ledger
+from pairs_platform.execution.legging import LeggingResult
 from pairs_platform.execution.ledger_state import StrategyBook, TradingState, targets_digest
 from pairs_platform.execution.targets import validate_reference_prices, validate_targets
 from pairs_platform.execution.risk_engine import RiskEngine
@@ -40,6 +45,19 @@ class SkippedOrder:
     instrument_id: str
     client_order_id: str
     reason: str
+
+
+class OrderSequencer(Protocol):
+    """Decides how a session's new (recorded, risk-checked) orders go out: single orders, or pairs
+    legged one after the other (:class:`~pairs_platform.execution.legging.PairSequencer`)."""
+
+    def plan(self, orders: list[Order]) -> list[tuple[Order, ...]]:
+        """The orders in sending order, as 1-tuples (single orders) and 2-tuples (first, hedge)."""
+        ...
+
+    def execute_pair(self, first: Order, hedge: Order) -> LeggingResult:
+        """Send ``first``, then ``hedge`` sized on its fills (or cancel + unwind)."""
+        ...
 
 
 @dataclass
@@ -58,6 +76,7 @@ class RebalanceReport:
     bar: pd.Timestamp | None = None
     trading_state: str = TradingState.ACTIVE.value
     deltas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    legging: list[LeggingResult] = field(default_factory=list)
 
     @property
     def n_sent(self) -> int:
@@ -73,19 +92,20 @@ class RebalanceReport:
             return f"{head}: BLOCKED, nothing sent ({self.blocked_reason})"
         return (f"{head} [{self.trading_state}]: sent {len(self.sent)}, resubmitted "
                 f"{len(self.resubmitted)}, refused {len(self.refused)}, skipped "
-                f"{len(self.skipped)}, stale cancelled {len(self.cancelled_stale)}")
+                f"{len(self.skipped)}, stale cancelled {len(self.cancelled_stale)}"
+                + (f", pairs legged {len(self.legging)}" if self.legging else ""))
 
 
 class OrderManager:
     """Computes order deltas against the ledger, checks them with ``risk`` and sends them.
 
     ``instruments`` (the instrument table) makes unknown instrument ids an error;
-    ``quantity_tolerance`` ignores smaller deltas.
+    ``quantity_tolerance`` ignores smaller deltas; ``sequencer`` sends the new orders (pair legging).
     """
 
     def __init__(self, broker: Broker, ledger: Ledger, risk: RiskEngine, *,
                  instruments: pd.DataFrame | None = None,
-                 quantity_tolerance: float = 1e-9) -> None:
+                 quantity_tolerance: float = 1e-9, sequencer: OrderSequencer | None = None) -> None:
         if not isinstance(risk, RiskEngine):
             raise ExecutionInputError(
                 f"OrderManager needs a RiskEngine (every order passes it), got {type(risk).__name__}; "
@@ -93,6 +113,7 @@ class OrderManager:
         self.broker, self.ledger, self.risk = broker, ledger, risk
         self.instruments = instruments
         self.quantity_tolerance = float(quantity_tolerance)
+        self.sequencer = sequencer
 
     def rebalance(self, strategy_id: str, as_of: object, targets: pd.Series,
                   reference_prices: Mapping[str, float] | pd.Series | None = None,
@@ -223,12 +244,25 @@ class OrderManager:
         if state.state is TradingState.HALTED:  # halted between recording and sending
             report.blocked_reason = f"trading {state.describe()}; {len(resubmit) + len(new)} orders stay pending"
             return
-        for orders, done in ((resubmit, report.resubmitted), (new, report.sent)):
-            for order in orders:
-                if self._submit(report, order):
-                    done.append(order)
-                    if done is report.sent:
-                        report.deltas.loc[order.instrument_id, "action"] = "sent"
+        for order in resubmit:
+            if self._submit(report, order):
+                report.resubmitted.append(order)
+        groups = self.sequencer.plan(new) if self.sequencer is not None else [(o,) for o in new]
+        for group in groups:
+            if len(group) == 2:
+                self._leg(report, *group)
+            elif self._submit(report, group[0]):
+                report.sent.append(group[0])
+                report.deltas.loc[group[0].instrument_id, "action"] = "sent"
+
+    def _leg(self, report: RebalanceReport, first: Order, hedge: Order) -> None:
+        """A pair entry through the sequencer; every order it sent (first, hedge, unwind) is ``sent``."""
+        result = self.sequencer.execute_pair(first, hedge)
+        report.legging.append(result)
+        for coid in filter(None, (result.first, result.hedge, result.unwind)):
+            record = self.ledger.get_order(coid)
+            report.sent.append(record.order)
+            report.deltas.loc[record.order.instrument_id, "action"] = "legged"
 
     def _submit(self, report: RebalanceReport, order: Order) -> bool:
         """Submit and record the ack; exceptions propagate and leave the order ``pending``."""

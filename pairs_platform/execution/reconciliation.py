@@ -83,6 +83,7 @@ class ReconciliationReport:
     differences: list[Difference] = field(default_factory=list)
     recovered_fills: list[str] = field(default_factory=list)
     halted_scopes: list[str] = field(default_factory=list)
+    executions_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -95,7 +96,8 @@ class ReconciliationReport:
         if self.skipped_reason:
             return f"{head}: SKIPPED (nothing changed, nothing assumed): {self.skipped_reason}"
         if not self.differences:
-            return f"{head}: ledger and broker agree ({len(self.recovered_fills)} fills recovered)"
+            return (f"{head}: ledger and broker agree ({self.executions_checked} executions checked, "
+                    f"{len(self.recovered_fills)} fills recovered)")
         lines = [f"{head}: {len(self.differences)} difference(s); trading HALTED for "
                  f"{', '.join(self.halted_scopes)}"]
         lines += [f"  - {d.kind} {d.instrument_id}: {d.detail}" for d in self.differences]
@@ -123,6 +125,7 @@ class Reconciler:
         self.fills = FillRecorder(ledger, instruments)
         self.last_run: float | None = None
         self.reports: list[ReconciliationReport] = []
+        self.listeners: list[Callable[[ReconciliationReport], object]] = []  # e.g. the mismatch alert
 
     def maybe_run(self) -> ReconciliationReport | None:
         """Run a cycle if ``interval`` seconds passed since the last one."""
@@ -131,7 +134,13 @@ class Reconciler:
         return self.run()
 
     def run(self) -> ReconciliationReport:
-        """One cycle; returns (and keeps in ``reports``) its report."""
+        """One cycle; returns (and keeps in ``reports``) its report, after telling ``listeners``."""
+        report = self._cycle()
+        for listener in self.listeners:
+            listener(report)
+        return report
+
+    def _cycle(self) -> ReconciliationReport:
         self.last_run = self.clock()
         report = ReconciliationReport(utcnow(), self.broker.name)
         try:
@@ -143,6 +152,7 @@ class Reconciler:
             log.warning(report.text())
             self.reports.append(report)
             return report
+        report.executions_checked = len(executions)
         report.recovered_fills = [e.exec_id for e in self.fills.record_all(
             executions, allow_missing_commission=True)]
         owners = self._owners()

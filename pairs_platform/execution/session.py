@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from pairs_platform.execution.broker import Broker
-from pairs_platform.execution.order_manager import OrderManager
+from pairs_platform.execution.order_manager import OrderManager, OrderSequencer
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 ORDER_COLUMNS = ["session", "client_order_id", "instrument_id", "side", "quantity", "status"]
@@ -88,6 +88,15 @@ def session_closes(cleaned_prices: pd.DataFrame, day: pd.Timestamp) -> pd.Series
     return _on(cleaned_prices, day).set_index("instrument_id")["close"].astype(float)
 
 
+def session_liquidity(cleaned_prices: pd.DataFrame, day: pd.Timestamp) -> dict[str, float]:
+    """Dollar volume (``close x volume``) of ``day`` per instrument; empty without a ``volume`` column
+    (pair legging then orders the legs by instrument id)."""
+    if "volume" not in cleaned_prices.columns:
+        return {}
+    rows = _on(cleaned_prices, day)
+    return (rows["close"].astype(float) * rows["volume"].astype(float)).groupby(rows["instrument_id"]).sum().to_dict()
+
+
 def _report_rows(day: pd.Timestamp, report) -> list[dict]:
     """Order-table rows of one session's rebalance report."""
     rows = [{"session": day, "client_order_id": o.client_order_id, "instrument_id": o.instrument_id,
@@ -100,7 +109,8 @@ def _report_rows(day: pd.Timestamp, report) -> list[dict]:
 
 
 def execute_sessions(broker: Broker, ledger, inputs: SessionInputs, sessions: Iterable[pd.Timestamp],
-                     log: Callable[[str], None] | None = None) -> SessionsResult:
+                     log: Callable[[str], None] | None = None, *,
+                     sequencer: OrderSequencer | None = None) -> SessionsResult:
     """Execute ``sessions`` in order through ``broker``, recording everything in ``ledger``.
 
     Parameters
@@ -115,6 +125,8 @@ def execute_sessions(broker: Broker, ledger, inputs: SessionInputs, sessions: It
         Sessions in ascending order (fills of t-1's orders precede t's orders).
     log : callable, optional
         Receives each session's one-line rebalance summary.
+    sequencer : OrderSequencer, optional
+        How new orders go out (live: pair entries legged, see :mod:`pairs_platform.execution.live`).
 
     Returns
     -------
@@ -122,7 +134,7 @@ def execute_sessions(broker: Broker, ledger, inputs: SessionInputs, sessions: It
         The orders table and the number of fills.
     """
     risk = RiskEngine(inputs.risk, inputs.instruments)
-    manager = OrderManager(broker, ledger, risk, instruments=inputs.instruments)
+    manager = OrderManager(broker, ledger, risk, instruments=inputs.instruments, sequencer=sequencer)
     rows, fills = [], 0
     for day in sessions:
         closes = session_closes(inputs.cleaned_prices, day)

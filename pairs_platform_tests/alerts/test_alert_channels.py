@@ -172,3 +172,18 @@ def test_configuration_from_environment_only():
         channels_from_env({"PAIRS_ALERT_WEBHOOK_URL": "file:///etc/passwd"})
     with pytest.raises(ValueError, match="PAIRS_ALERT_SMTP_PORT"):
         channels_from_env({**env, "PAIRS_ALERT_SMTP_PORT": "x"})
+
+
+def test_reconciliation_report_alert_carries_the_report_and_a_key_per_finding():
+    from pairs_platform.alerts import reconciliation_alert
+    from pairs_platform.execution.reconciliation import Difference, ReconciliationReport
+
+    report = ReconciliationReport(dt.datetime(2026, 1, 2, 15), "ib", differences=[
+        Difference("position_mismatch", "EQ:KO", "broker holds 150, ledger strategies hold 100", ("s1",)),
+        Difference("unknown_order", "EQ:PEP", "broker order 7 is not in the ledger")], halted_scopes=["*", "s1"])
+    alert = reconciliation_alert(report)
+    assert alert.kind == "reconciliation_mismatch" and alert.severity == "critical"
+    assert "HALTED for global, s1" in alert.title and "pairs-platform resume" in alert.body
+    assert alert.dedupe_key == "reconciliation:ib:position_mismatch:EQ:KO,unknown_order:EQ:PEP"
+    with pytest.raises(ValueError, match="at least one difference"):
+        reconciliation_alert(ReconciliationReport(dt.datetime(2026, 1, 2), "ib"))

@@ -1,6 +1,7 @@
 """Shared fixtures of the IB tests: a fake gateway, the live environment, a ledger, the broker.
 
-The IB tests need ``ib_async`` (the ``ib`` extra). Without it they are skipped with the reason,
+The IB tests need ``ib_async`` (the ``ib`` extra), or ``ib_insync`` when ``PAIRS_IB_LIBRARY=ib_insync``
+forces the fallback (``make test-ib-legacy``). Without the library they are skipped with the reason,
 unless ``CI=true``, where a missing library fails the run.
 """
 from __future__ import annotations
@@ -13,13 +14,21 @@ import pandas as pd
 import pytest
 
 from pairs_platform.execution import Ledger, Order, Side, make_client_order_id
+from pairs_platform.ibkr.client import IB_LIBRARY_ENV
 from pairs_platform_tests.ib_gateway import FakeGateway
 
 
+def ib_library_name() -> str:
+    """The client library the adapter uses here: ``PAIRS_IB_LIBRARY`` if set, else ``ib_async``."""
+    return os.environ.get(IB_LIBRARY_ENV, "").strip() or "ib_async"
+
+
 def require_ib_async() -> None:
-    """Skip (or fail under CI=true) when ib_async is not installed."""
-    if importlib.util.find_spec("ib_async") is None:
-        reason = "IB adapter tests need ib_async: pip install -e .[ib]"
+    """Skip (or fail under CI=true) when the IB client library (:func:`ib_library_name`) is missing."""
+    name = ib_library_name()
+    if importlib.util.find_spec(name) is None:
+        extra = "ib-legacy" if name == "ib_insync" else "ib"
+        reason = f"IB adapter tests need {name}: pip install -e .[{extra}]"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " (CI=true: these tests are required in CI)")
         pytest.skip(reason)

@@ -12,6 +12,7 @@ import pytest
 from pairs_platform.execution import OrderManager, TradingState
 from pairs_platform.execution.reconciliation import Reconciler
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
+from pairs_platform.ibkr.client import import_ib_library
 from pairs_platform_tests.execution.ib_support import (  # noqa: F401  (fixtures)
     INSTRUMENTS, gateway, ib_ledger, live_env, make_ib_broker,
 )
@@ -99,9 +100,9 @@ def test_reconciliation_fails_closed_and_names_unknown_orders(live_env, ib_ledge
     assert ib_ledger.trading_state("s1").state is TradingState.ACTIVE  # missing report != flat
 
     gateway.scripts["KO"] = [("status", "Submitted")]
-    from ib_async import LimitOrder, Stock
-    stray = LimitOrder("BUY", 5, 10.0)  # placed outside the platform (no orderRef)
-    broker.ib.placeOrder(Stock("KO", "SMART", "USD"), stray)
+    lib = import_ib_library()  # ib_async, or ib_insync under PAIRS_IB_LIBRARY=ib_insync
+    stray = lib.LimitOrder("BUY", 5, 10.0)  # placed outside the platform (no orderRef)
+    broker.ib.placeOrder(lib.Stock("KO", "SMART", "USD"), stray)
     broker.poll(0.2)
     report = reconciler.run()
     print("\n== unknown order\n" + report.text())

@@ -48,3 +48,29 @@ def test_first_leg_timeout_cancels_and_unwinds(ib_broker, ib_ledger, gateway):
     assert [m[3] for m in gateway.messages(protocol.PLACE_ORDER)] == ["PEP", "PEP"]  # no KO
     assert ib_ledger.positions("s1") == {}
     assert gateway.messages(protocol.CANCEL_ORDER)
+
+
+def test_only_pair_entries_are_legged_and_singles_go_first():
+    import datetime as dt
+
+    import pandas as pd
+
+    from pairs_platform.execution.legging import PairSequencer, entering_pairs
+
+    def rows(pair, y, x, days):
+        return [{"date": pd.Timestamp(d), "pair_id": pair, "leg": leg, "instrument_id": i, "units": u}
+                for d in days for leg, i, u in (("y", y, 10.0), ("x", x, -5.0))]
+
+    # A is on from 2023-12-29 (the session before 2024-01-02: Jan 1 is a holiday); B enters on 2024-01-03
+    targets = pd.DataFrame(rows("A", "EQ:KO", "EQ:PEP", ["2023-12-29", "2024-01-02", "2024-01-03"])
+                           + rows("B", "FUT:CL", "CRYPTO:BTC-USD", ["2024-01-03"]))
+    assert entering_pairs(targets, "2024-01-02") == []
+    assert entering_pairs(targets, "2024-01-03") == [("FUT:CL", "CRYPTO:BTC-USD")]
+    assert entering_pairs(targets.iloc[:0], "2024-01-03") == []
+    day = dt.date(2024, 1, 3)
+    orders = [order(i, as_of=day) for i in ("EQ:KO", "EQ:PEP", "FUT:CL", "CRYPTO:BTC-USD")]
+    sequencer = PairSequencer(None, targets, liquidity=lambda d: {"FUT:CL": 9e9, "CRYPTO:BTC-USD": 1e8})
+    plan = sequencer.plan(orders)
+    assert [tuple(o.instrument_id for o in group) for group in plan] == [
+        ("EQ:KO",), ("EQ:PEP",), ("CRYPTO:BTC-USD", "FUT:CL")]  # the less liquid BTC leg first
+    assert PairSequencer(None, targets, liquidity=lambda d: {}).plan(orders[:3]) == [(o,) for o in orders[:3]]

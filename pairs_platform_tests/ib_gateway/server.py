@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import socket
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -122,6 +123,13 @@ class FakeGateway:
         for client in list(self._clients):
             _close(client.sock)
         self._clients.clear()
+
+    def clients_connected(self, settle: float = 2.0) -> int:
+        """Connected clients, after waiting up to ``settle`` s for closed sockets to be noticed."""
+        deadline = time.monotonic() + settle
+        while self._clients and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return len(self._clients)
 
     def send_all(self, fields: list[object]) -> None:
         """Send one message to every connected client (e.g. error 1100)."""
