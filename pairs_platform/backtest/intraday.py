@@ -110,12 +110,17 @@ def intraday_schedule(clock: BarClock, pairs: pd.DataFrame, config: IntradayBack
 
 def _intraday_inputs(closes: pd.DataFrame, schedule: pd.DataFrame, clock: BarClock, z: np.ndarray,
                      config: IntradayBacktestConfig, per_year: float) -> KernelInputs:
-    """The engine's inputs with intraday z-scores, entry windows, per-day borrow and per-bar vol scaling."""
-    allowed = np.repeat(entry_window(clock, config.signal)[:, None], len(schedule), axis=1)
+    """The engine's inputs with intraday z-scores, entry windows, per-day borrow and per-bar vol scaling.
+
+    A pair's rows (one per session) share one signal column (``PairSchedule.signal_col``), so the
+    stacks are (bars x pairs), not (bars x pair-sessions); the entry window is one (bars, 1) mask.
+    """
+    allowed = entry_window(clock, config.signal)[:, None]
     inp = prepare_inputs(closes, schedule, None, [config.params], config.costs, config.limits, allowed)
     pairs = inp.arrays.pairs
-    row_z = np.ascontiguousarray(np.broadcast_to(z[:, schedule["pair"].to_numpy()], pairs.zscores.shape[1:]))
-    zscores = np.ascontiguousarray(np.repeat(row_z[None], pairs.zscores.shape[0], axis=0))
+    first_rows = np.unique(pairs.signal_col, return_index=True)[1]  # the row whose signals each column holds
+    col_z = np.ascontiguousarray(z[:, schedule["pair"].to_numpy()[first_rows]])
+    zscores = np.ascontiguousarray(np.repeat(col_z[None], pairs.zscores.shape[0], axis=0))
     vols = np.ascontiguousarray(pairs.vols * np.sqrt(per_year / PERIODS_PER_YEAR))
     days = clock.sessions.values[clock.session_code].astype("datetime64[D]")
     accrual = np.r_[0.0, np.diff(days).astype(np.float64) / 365.0]

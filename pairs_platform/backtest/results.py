@@ -118,8 +118,8 @@ def refusals_table(inp: KernelInputs, refusals: np.ndarray) -> pd.DataFrame:
 
 def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
     """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included."""
-    grouped = trades.groupby("pair_id").agg(trades=("pnl", "size"), wins=("pnl", lambda s: int((s > 0).sum())),
-                                            pnl=("pnl", "sum"), costs=("costs", "sum"))
+    grouped = trades.assign(win=trades["pnl"] > 0).groupby("pair_id").agg(
+        trades=("pnl", "size"), wins=("win", "sum"), pnl=("pnl", "sum"), costs=("costs", "sum"))
     sched = inp.schedule
     base = pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
                          "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(),
