@@ -151,11 +151,15 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarr
     span = np.maximum(last - first + 1, 0)
     rows = np.repeat(np.arange(len(k)), span)
     bar = first[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span))
+    # y rows then x rows, stably ordered by (date, pair id, leg y before x) on integer keys before any
+    # string column exists (sorting the finished frame reordered its string columns: most of the cost)
+    ids = np.asarray(inp.pair_ids, dtype=object)
+    pair_rank = np.unique(ids, return_inverse=True)[1].reshape(-1)
+    row_k, row_bar, is_x = np.r_[k[rows], k[rows]], np.r_[bar, bar], np.repeat(np.array([0, 1]), len(rows))
+    order = np.lexsort((is_x, pair_rank[row_k], row_bar))
+    row_k, is_x = row_k[order], is_x[order].astype(bool)
     sched = inp.schedule
-    legs = []
-    for leg, units in (("y", uy), ("x", ux)):
-        legs.append(pd.DataFrame({"date": inp.dates.values[bar], "pair_id": np.asarray(inp.pair_ids, dtype=object)[k[rows]],
-                                  "leg": leg, "instrument_id": sched[leg].to_numpy()[k[rows]], "units": units[rows]}))
-    out = pd.concat(legs, ignore_index=True)
-    out = out.sort_values(["date", "pair_id", "leg"], ascending=[True, True, False], kind="stable")
-    return _text(out.reset_index(drop=True))
+    instrument = np.where(is_x, sched["x"].to_numpy(dtype=object)[row_k], sched["y"].to_numpy(dtype=object)[row_k])
+    return _text(pd.DataFrame({"date": inp.dates.values[row_bar[order]], "pair_id": ids[row_k],
+                               "leg": np.array(["y", "x"], dtype=object)[is_x.astype(np.int64)],
+                               "instrument_id": instrument, "units": np.r_[uy[rows], ux[rows]][order]}))
