@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -143,13 +144,19 @@ def _in_utc(result: BacktestResult, per_year: float) -> BacktestResult:
                                summary=summary)
 
 
-def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
-                          config: IntradayBacktestConfig = IntradayBacktestConfig()) -> IntradayBacktest:
-    """Simulate ``pairs`` (rows y, x, beta[, alpha, half_life in bars]) on intraday ``closes``.
+class IntradayInputs(NamedTuple):
+    """What :func:`simulate_intraday` runs: the kernel inputs, the bar clock, the intraday z-scores
+    (bars x pair ids, on the closes' timestamps) and the bars per year; ``columns``: the closes' columns."""
 
-    ``closes``: wide bar closes indexed by tz-aware bar-end timestamps (one session calendar,
-    ``config.exchange``). Trade and refusal dates in the result are tz-naive UTC.
-    """
+    inp: KernelInputs
+    clock: BarClock
+    zscores: pd.DataFrame
+    bars_per_year: float
+    columns: pd.Index
+
+
+def prepare_intraday(closes: pd.DataFrame, pairs: pd.DataFrame, config: IntradayBacktestConfig) -> IntradayInputs:
+    """Validate ``closes`` and build the kernel inputs of :func:`run_intraday_backtest` (arguments alike)."""
     if not isinstance(closes.index, pd.DatetimeIndex) or closes.index.tz is None:
         raise TypeError("intraday closes must be indexed by tz-aware bar-end timestamps; "
                         "use pairs_platform.data.sources.intraday.wide_closes")
@@ -158,14 +165,28 @@ def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
     schedule = intraday_schedule(clock, pairs, config)
     naive = closes.set_axis(clock.timestamps.tz_convert("UTC").tz_localize(None).rename("date"))
     one_per_pair = schedule[schedule["window_id"] == schedule["window_id"].iloc[0]].sort_values("pair")
-    spreads = sp.pair_spreads(naive, one_per_pair)
-    z = intraday_zscores(spreads, clock, config.signal)
+    z = intraday_zscores(sp.pair_spreads(naive, one_per_pair), clock, config.signal)
     inp = _intraday_inputs(naive, schedule, clock, z, config, per_year)
-    raw = run_recorded(inp, config.capital, config.capital)
-    result = build_result(inp, raw, naive.columns, config.params, config.costs, config.limits, config.capital)
     ids = [f"{y}~{x}" for y, x in zip(pairs["y"], pairs["x"])]
-    return IntradayBacktest(_in_utc(result, per_year), clock, pd.DataFrame(z, index=closes.index, columns=ids),
-                            per_year)
+    return IntradayInputs(inp, clock, pd.DataFrame(z, index=closes.index, columns=ids), per_year, closes.columns)
+
+
+def simulate_intraday(prepared: IntradayInputs, config: IntradayBacktestConfig) -> IntradayBacktest:
+    """Run the compiled kernel on ``prepared`` (:func:`prepare_intraday`) and build the result tables."""
+    inp, per_year = prepared.inp, prepared.bars_per_year
+    raw = run_recorded(inp, config.capital, config.capital)
+    result = build_result(inp, raw, prepared.columns, config.params, config.costs, config.limits, config.capital)
+    return IntradayBacktest(_in_utc(result, per_year), prepared.clock, prepared.zscores, per_year)
+
+
+def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
+                          config: IntradayBacktestConfig = IntradayBacktestConfig()) -> IntradayBacktest:
+    """Simulate ``pairs`` (rows y, x, beta[, alpha, half_life in bars]) on intraday ``closes``.
+
+    ``closes``: wide bar closes indexed by tz-aware bar-end timestamps (one session calendar,
+    ``config.exchange``). Trade and refusal dates in the result are tz-naive UTC.
+    """
+    return simulate_intraday(prepare_intraday(closes, pairs, config), config)
 
 
 def parse_pairs(specs: list[str]) -> pd.DataFrame:
