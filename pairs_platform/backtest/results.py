@@ -117,17 +117,22 @@ def refusals_table(inp: KernelInputs, refusals: np.ndarray) -> pd.DataFrame:
 
 
 def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
-    """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included."""
-    grouped = trades.assign(win=trades["pnl"] > 0).groupby("pair_id").agg(
-        trades=("pnl", "size"), wins=("win", "sum"), pnl=("pnl", "sum"), costs=("costs", "sum"))
+    """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included.
+
+    Trades are grouped by integer pair codes, not by the pair-id strings (same groups, same sums).
+    """
     sched = inp.schedule
-    base = pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
-                         "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(),
-                         "beta": sched["beta"].to_numpy()}, index=pd.Index(inp.pair_ids, name="pair_id"))
-    out = base.join(grouped)
-    out[["trades", "wins"]] = out[["trades", "wins"]].fillna(0).astype(np.int64)
-    out[["pnl", "costs"]] = out[["pnl", "costs"]].fillna(0.0)
-    return out
+    ids = pd.Index(inp.pair_ids, name="pair_id")
+    groups = ids.unique()
+    code = groups.get_indexer(trades["pair_id"])
+    at = groups.get_indexer(ids)  # each row's group (rows sharing an id share its trades)
+    sums = trades[["pnl", "costs"]].groupby(code).sum().reindex(np.arange(len(groups)), fill_value=0.0)
+    win = trades["pnl"].to_numpy() > 0
+    return pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
+                         "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(), "beta": sched["beta"].to_numpy(),
+                         "trades": np.bincount(code, minlength=len(groups))[at].astype(np.int64),
+                         "wins": np.bincount(code[win], minlength=len(groups))[at].astype(np.int64),
+                         "pnl": sums["pnl"].to_numpy()[at], "costs": sums["costs"].to_numpy()[at]}, index=ids)
 
 
 def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarray) -> pd.DataFrame:
@@ -158,8 +163,11 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarr
     row_k, row_bar, is_x = np.r_[k[rows], k[rows]], np.r_[bar, bar], np.repeat(np.array([0, 1]), len(rows))
     order = np.lexsort((is_x, pair_rank[row_k], row_bar))
     row_k, is_x = row_k[order], is_x[order].astype(bool)
+    # string columns by taking from small string indexes (no per-row Python string objects)
     sched = inp.schedule
-    instrument = np.where(is_x, sched["x"].to_numpy(dtype=object)[row_k], sched["y"].to_numpy(dtype=object)[row_k])
-    return _text(pd.DataFrame({"date": inp.dates.values[row_bar[order]], "pair_id": ids[row_k],
-                               "leg": np.array(["y", "x"], dtype=object)[is_x.astype(np.int64)],
-                               "instrument_id": instrument, "units": np.r_[uy[rows], ux[rows]][order]}))
+    legs = np.r_[sched["y"].to_numpy(dtype=object), sched["x"].to_numpy(dtype=object)]
+    text = lambda values, take: pd.Index(values, dtype="str").take(take)  # noqa: E731
+    return _text(pd.DataFrame({"date": inp.dates.values[row_bar[order]], "pair_id": text(ids, row_k),
+                               "leg": text(np.array(["y", "x"], dtype=object), is_x.astype(np.int64)),
+                               "instrument_id": text(legs, row_k + is_x * len(sched)),
+                               "units": np.r_[uy[rows], ux[rows]][order]}))
