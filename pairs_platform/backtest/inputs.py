@@ -143,10 +143,13 @@ def signal_columns(schedule: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     have identical spreads, z-scores, hedges and volatilities, so they share one column of the
     signal stacks (``PairSchedule.signal_col``); columns are numbered in order of first appearance.
     """
-    key = pd.DataFrame({"y": schedule["y"].to_numpy(), "x": schedule["x"].to_numpy(),
-                        **{c: schedule[c].to_numpy(np.float64).view(np.int64) for c in SIGNAL_KEY_FLOATS}})
-    col = key.groupby(list(key.columns), sort=False).ngroup().to_numpy(np.int64)
-    return np.unique(col, return_index=True)[1], col
+    key = np.column_stack([pd.factorize(schedule["y"])[0], pd.factorize(schedule["x"])[0],
+                           *(schedule[c].to_numpy(np.float64).view(np.int64) for c in SIGNAL_KEY_FLOATS)])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first)
+    number = np.empty(len(first), dtype=np.int64)
+    number[by_appearance] = np.arange(len(first))
+    return first[by_appearance], number[inverse.reshape(-1)]
 
 
 def signal_stacks(prices: pd.DataFrame, schedule: pd.DataFrame, params: list[StrategyParams]) -> tuple:
