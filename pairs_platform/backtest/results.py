@@ -60,6 +60,11 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _string_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each string in sorted order (equal strings share a rank)."""
+    return np.unique(values, return_inverse=True)[1].reshape(-1)
+
+
 def _date_or_nat(dates: pd.DatetimeIndex, idx: np.ndarray) -> pd.DatetimeIndex:
     out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
     ok = (idx >= 0) & (idx < len(dates))
@@ -73,10 +78,15 @@ def trades_table(inp: KernelInputs, tr: np.ndarray) -> pd.DataFrame:
     ``tr``: the kernel's trade log (dtype :data:`~pairs_platform.backtest.layout.TRADE`).
     """
     sched, dates = inp.schedule, inp.dates
+    ids = np.asarray(inp.pair_ids, dtype=object)
+    # ordered by (entry date, pair id) on integer keys before the frame exists: a fill outside the
+    # dates (NaT entry date) sorts last, ties keep the log's order (as a stable sort of the frame)
+    entry = np.where((tr["entry_fill"] >= 0) & (tr["entry_fill"] < len(dates)), tr["entry_fill"], len(dates))
+    tr = tr[np.lexsort((_string_rank(ids)[tr["pair"]], entry))]
     k = tr["pair"]
     held_to = np.where(tr["exit_fill"] >= 0, tr["exit_fill"], len(dates) - 1)
     frame = pd.DataFrame({
-        "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
+        "pair_id": ids[k],
         "window_id": sched["window_id"].to_numpy()[k] if "window_id" in sched else 0,
         "y": sched["y"].to_numpy()[k], "x": sched["x"].to_numpy()[k],
         "side": tr["side"], "direction": np.where(tr["side"] > 0, "long_spread", "short_spread"),
@@ -95,7 +105,6 @@ def trades_table(inp: KernelInputs, tr: np.ndarray) -> pd.DataFrame:
         "costs": tr["comm"] + tr["slip"] + tr["borrow"], "pnl": tr["pnl"],
     })
     frame["return"] = frame["pnl"] / frame["entry_notional"]
-    frame = frame.sort_values(["entry_date", "pair_id"], kind="stable").reset_index(drop=True)
     frame.insert(0, "trade_id", np.arange(len(frame), dtype=np.int64))
     return _text(frame[TRADE_COLUMNS])
 
@@ -159,7 +168,7 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarr
     # y rows then x rows, stably ordered by (date, pair id, leg y before x) on integer keys before any
     # string column exists (sorting the finished frame reordered its string columns: most of the cost)
     ids = np.asarray(inp.pair_ids, dtype=object)
-    pair_rank = np.unique(ids, return_inverse=True)[1].reshape(-1)
+    pair_rank = _string_rank(ids)
     row_k, row_bar, is_x = np.r_[k[rows], k[rows]], np.r_[bar, bar], np.repeat(np.array([0, 1]), len(rows))
     order = np.lexsort((is_x, pair_rank[row_k], row_bar))
     row_k, is_x = row_k[order], is_x[order].astype(bool)
