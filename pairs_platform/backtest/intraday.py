@@ -98,15 +98,21 @@ def intraday_schedule(clock: BarClock, pairs: pd.DataFrame, config: IntradayBack
     if len(clock.sessions) <= warm:
         raise ValueError(f"intraday backtest needs more than {warm} sessions (signal.tod_sessions warm-up), "
                          f"got {len(clock.sessions)}; fetch more sessions or lower tod_sessions")
-    first = pd.Series(stamps).groupby(clock.session_code).agg(["min", "max"]).iloc[warm:]
+    code = clock.session_code  # sorted: each session's bars are contiguous
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    ends = np.r_[starts[1:] - 1, len(code) - 1]
+    window_id, first, last = code[starts][warm:], stamps.values[starts][warm:], stamps.values[ends][warm:]
     if not config.signal.flat_at_close:
-        first = pd.DataFrame({"min": [first["min"].iloc[0]], "max": [first["max"].iloc[-1]]}, index=[warm])
+        window_id, first, last = window_id[:1], first[:1], last[-1:]
     base = pairs.reset_index(drop=True).assign(pair=lambda f: np.arange(len(f)))
     base = base.assign(alpha=base.get("alpha", 0.0), half_life=base.get("half_life", np.nan),
                        spread_mean=0.0, spread_std=1.0)
-    windows = pd.DataFrame({"window_id": first.index.astype(np.int64), "trade_start": first["min"].to_numpy(),
-                            "trade_end": first["max"].to_numpy()})
-    return windows.merge(base, how="cross")
+    rows = base.iloc[np.tile(np.arange(len(base)), len(window_id))].reset_index(drop=True)
+    each = np.repeat(np.arange(len(window_id)), len(base))  # window-major, as a cross join
+    rows.insert(0, "trade_end", last[each])
+    rows.insert(0, "trade_start", first[each])
+    rows.insert(0, "window_id", window_id.astype(np.int64)[each])
+    return rows
 
 
 def _intraday_inputs(closes: pd.DataFrame, schedule: pd.DataFrame, clock: BarClock, z: np.ndarray,

@@ -170,7 +170,8 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarr
     ids = np.asarray(inp.pair_ids, dtype=object)
     pair_rank = _string_rank(ids)
     row_k, row_bar, is_x = np.r_[k[rows], k[rows]], np.r_[bar, bar], np.repeat(np.array([0, 1]), len(rows))
-    order = np.lexsort((is_x, pair_rank[row_k], row_bar))
+    key = (row_bar * (len(ids) + 1) + pair_rank[row_k]) * 2 + is_x  # (bar, rank, leg) as one integer
+    order = np.argsort(key, kind="stable")
     row_k, is_x = row_k[order], is_x[order].astype(bool)
     # string columns by taking from small string indexes (no per-row Python string objects)
     sched = inp.schedule
