@@ -138,9 +138,7 @@ def _intraday_inputs(closes: pd.DataFrame, schedule: pd.DataFrame, clock: BarClo
 
 def _in_utc(result: BacktestResult, per_year: float) -> BacktestResult:
     def utc(frame):
-        frame = frame.copy()
-        frame.index = pd.DatetimeIndex(frame.index).tz_localize("UTC").rename("timestamp")
-        return frame
+        return frame.set_axis(pd.DatetimeIndex(frame.index).tz_localize("UTC").rename("timestamp"))
     refusals = result.refusals.copy()
     refusals["reason"] = refusals["reason"].replace({REFUSAL_NAMES[REFUSE_ML_FILTER]: "entry_window"})
     summary = performance_summary(result.returns.to_numpy(), periods_per_year=per_year, trades=result.trades,
