@@ -65,8 +65,9 @@ def run_backtest(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd.D
     ``prices``: wide closes (dates x instrument ids); ``schedule``: rows of
     :func:`pairs_platform.pairs.schedule.build_pair_schedule`; ``instruments``: the instrument
     table (lot_size, multiplier, asset_class, shortable, borrow_fee_bps), None for 1-unit lots of
-    equities; ``entry_allowed``: optional (dates, schedule rows) boolean mask (e.g. an ML filter):
-    an entry decided at (t, k) is taken only where True (else refused as 'ml_filter');
+    equities; ``entry_allowed``: optional (dates, schedule rows) boolean mask (e.g. an ML filter), or
+    (dates, 1) for one mask of every row: an entry decided at (t, k) is taken only where True (else
+    refused as 'ml_filter');
     ``open_prices``: wide opens, needed for ``params.fill='next_open'``; ``peak_equity``: the peak the
     drawdown circuit breaker starts from (default ``capital``; pass the running peak when chaining runs).
     """

@@ -1,7 +1,9 @@
 """Turn prices, a pair schedule, instruments and parameter sets into the compiled kernel's arrays.
 
 Everything here is vectorized over dates and pairs; it validates inputs and raises errors that
-name the instrument, date and field to fix.
+name the instrument, date and field to fix. Signal stacks hold one column per distinct signal
+(:func:`signal_columns`), not per schedule row: an intraday schedule repeats each pair once per
+session, and per-row (bars x rows) stacks grew with sessions x sessions x pairs.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from pairs_platform.backtest.layout import PARAMS, Costs, KernelArrays, Market, PairSchedule
 from pairs_platform.backtest.params import CostModel, StrategyParams
@@ -19,6 +22,8 @@ from pairs_platform.signals import spreads as sp
 from pairs_platform.signals.dynamic_hedge import rolling_hedge, spread_change_volatility
 
 INSTRUMENT_COLUMNS = ("lot_size", "multiplier", "asset_class", "shortable", "borrow_fee_bps")
+SIGNAL_KEY_FLOATS = ("beta", "alpha", "spread_mean", "spread_std")
+"""With the legs y and x, the schedule fields a row's spread, z-scores, hedges and volatilities depend on."""
 
 
 @dataclass
@@ -104,16 +109,47 @@ def window_bounds(dates: pd.DatetimeIndex, schedule: pd.DataFrame) -> tuple[np.n
 
 
 def _check_leg_prices(px: np.ndarray, dates, ids, iy, ix, start, end, label: str) -> None:
+    """Raise unless every leg price inside every row's window [start, end] is finite and > 0.
+
+    Counts bad prices per instrument with a cumulative sum (bars x instruments), so the cost does
+    not grow with bars x rows; only a failing check builds the (bars x rows) mask to name the cell.
+    """
+    n = len(dates)
+    lo, hi = np.clip(start, 0, n), np.clip(end + 1, 0, n)
+    hi = np.maximum(hi, lo)
+    bad = np.cumsum(~(np.isfinite(px) & (px > 0)), axis=0)
+    cum = np.vstack([np.zeros((1, px.shape[1]), dtype=bad.dtype), bad])
+    for legs in (iy, ix):
+        if np.any(cum[hi, legs] > cum[lo, legs]):
+            _raise_first_bad_price(px, dates, ids, legs, start, end, label)
+
+
+def _raise_first_bad_price(px: np.ndarray, dates, ids, legs, start, end, label: str) -> None:
+    """Raise the error naming the first bad leg price (by bar, then schedule row) inside a window."""
     t = np.arange(len(dates))[:, None]
     in_window = (t >= start[None, :]) & (t <= end[None, :])
-    for legs in (iy, ix):
-        leg_px = px[:, legs]
-        bad = in_window & ~(np.isfinite(leg_px) & (leg_px > 0))
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            raise ValueError(f"{label} of {ids[legs[col]]!r} on {dates[row].date()} is {leg_px[row, col]} inside "
-                             "a trading window of the pair schedule; prices must be finite and > 0 (clean the "
-                             "data or drop that pair from the schedule)")
+    leg_px = px[:, legs]
+    bad = in_window & ~(np.isfinite(leg_px) & (leg_px > 0))
+    row, col = np.argwhere(bad)[0]
+    raise ValueError(f"{label} of {ids[legs[col]]!r} on {dates[row].date()} is {leg_px[row, col]} inside "
+                     "a trading window of the pair schedule; prices must be finite and > 0 (clean the "
+                     "data or drop that pair from the schedule)")
+
+
+def signal_columns(schedule: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, col): the first schedule row of each distinct signal, and each row's signal column.
+
+    Rows with the same legs and bit-identical ``beta``, ``alpha``, ``spread_mean`` and ``spread_std``
+    have identical spreads, z-scores, hedges and volatilities, so they share one column of the
+    signal stacks (``PairSchedule.signal_col``); columns are numbered in order of first appearance.
+    """
+    key = np.column_stack([pd.factorize(schedule["y"])[0], pd.factorize(schedule["x"])[0],
+                           *(schedule[c].to_numpy(np.float64).view(np.int64) for c in SIGNAL_KEY_FLOATS)])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first)
+    number = np.empty(len(first), dtype=np.int64)
+    number[by_appearance] = np.arange(len(first))
+    return first[by_appearance], number[inverse.reshape(-1)]
 
 
 def signal_stacks(prices: pd.DataFrame, schedule: pd.DataFrame, params: list[StrategyParams]) -> tuple:
@@ -189,29 +225,34 @@ def prepare_inputs(prices: pd.DataFrame, schedule: pd.DataFrame, instruments: pd
         _check_leg_prices(fill_px, dates, used, iy, ix, start + 1, end, "open price")
     accrual = np.r_[0.0, np.diff(dates.values).astype("timedelta64[D]").astype(np.float64) / 365.0]
     mult, lot, classes, shortable, borrow = instrument_arrays(used, instruments, costs)
-    zs, hedges, vols, index = signal_stacks(close, schedule, params)
+    rows, signal_col = signal_columns(schedule)
+    zs, hedges, vols, index = signal_stacks(close, schedule.iloc[rows].reset_index(drop=True), params)
     allow = _entry_mask(entry_allowed, len(dates), len(schedule))
     half_life = schedule["half_life"].to_numpy(np.float64) if "half_life" in schedule else np.full(len(schedule), np.nan)
     market = Market(fill_px, close_px, accrual, mult, lot, classes, shortable, borrow)
     row_lo, row_hi = active_row_range(start, end, len(dates))
     pairs = PairSchedule(iy.astype(np.int64), ix.astype(np.int64), start, end, half_life, zs, hedges, vols, allow,
-                         row_lo, row_hi)
+                         row_lo, row_hi, signal_col)
     cost = Costs(float(costs.commission_per_unit), float(costs.min_commission), float(costs.slippage_bps) / 1e4)
     arrays = KernelArrays(market, pairs, exposure_limits(limits), limits.class_array(), cost,
                           param_records(params, index))
     return KernelInputs(dates, used, schedule, sp.pair_ids(schedule), arrays, int(start.min()))
 
 
-def active_row_range(start: np.ndarray, end: np.ndarray, n_bars: int, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Per bar, the smallest range [lo, hi) of schedule rows holding every row with start <= t <= end."""
+def active_row_range(start: np.ndarray, end: np.ndarray, n_bars: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per bar, the smallest range [lo, hi) of schedule rows holding every row with start <= t <= end
+    (0, 0 where no row is active); compiled, cost proportional to the rows' window lengths."""
+    return _active_row_range(np.asarray(start, dtype=np.int64), np.asarray(end, dtype=np.int64), int(n_bars))
+
+
+@njit(cache=True)
+def _active_row_range(start, end, n_bars):
     lo, hi = np.zeros(n_bars, dtype=np.int64), np.zeros(n_bars, dtype=np.int64)
-    n_rows = len(start)
-    for first in range(0, n_bars, chunk):  # chunks of bars bound the (bars, rows) mask's memory
-        t = np.arange(first, min(first + chunk, n_bars))[:, None]
-        active = (t >= start[None, :]) & (t <= end[None, :])
-        some = active.any(axis=1)
-        lo[t[:, 0]] = np.where(some, active.argmax(axis=1), 0)
-        hi[t[:, 0]] = np.where(some, n_rows - active[:, ::-1].argmax(axis=1), 0)
+    for k in range(start.shape[0]):  # rows in order: the first to cover t sets lo[t], the last sets hi[t]
+        for t in range(max(start[k], 0), min(end[k], n_bars - 1) + 1):
+            if hi[t] == 0:
+                lo[t] = k
+            hi[t] = k + 1
     return lo, hi
 
 
@@ -219,7 +260,7 @@ def _entry_mask(entry_allowed, n_bars: int, n_pairs: int) -> np.ndarray:
     if entry_allowed is None:
         return np.ones((1, 1), dtype=np.bool_)
     mask = np.asarray(entry_allowed)
-    if mask.shape != (n_bars, n_pairs):
+    if mask.shape not in ((n_bars, n_pairs), (n_bars, 1)):
         raise ValueError(f"entry_allowed must be a (dates, schedule rows) = {(n_bars, n_pairs)} boolean "
-                         f"mask, got shape {mask.shape}")
+                         f"mask (or {(n_bars, 1)}: one column for every row), got shape {mask.shape}")
     return np.ascontiguousarray(mask.astype(np.bool_))

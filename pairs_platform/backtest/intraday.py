@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -97,25 +98,36 @@ def intraday_schedule(clock: BarClock, pairs: pd.DataFrame, config: IntradayBack
     if len(clock.sessions) <= warm:
         raise ValueError(f"intraday backtest needs more than {warm} sessions (signal.tod_sessions warm-up), "
                          f"got {len(clock.sessions)}; fetch more sessions or lower tod_sessions")
-    first = pd.Series(stamps).groupby(clock.session_code).agg(["min", "max"]).iloc[warm:]
+    code = clock.session_code  # sorted: each session's bars are contiguous
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    ends = np.r_[starts[1:] - 1, len(code) - 1]
+    window_id, first, last = code[starts][warm:], stamps.values[starts][warm:], stamps.values[ends][warm:]
     if not config.signal.flat_at_close:
-        first = pd.DataFrame({"min": [first["min"].iloc[0]], "max": [first["max"].iloc[-1]]}, index=[warm])
+        window_id, first, last = window_id[:1], first[:1], last[-1:]
     base = pairs.reset_index(drop=True).assign(pair=lambda f: np.arange(len(f)))
     base = base.assign(alpha=base.get("alpha", 0.0), half_life=base.get("half_life", np.nan),
                        spread_mean=0.0, spread_std=1.0)
-    windows = pd.DataFrame({"window_id": first.index.astype(np.int64), "trade_start": first["min"].to_numpy(),
-                            "trade_end": first["max"].to_numpy()})
-    return windows.merge(base, how="cross")
+    rows = base.iloc[np.tile(np.arange(len(base)), len(window_id))].reset_index(drop=True)
+    each = np.repeat(np.arange(len(window_id)), len(base))  # window-major, as a cross join
+    rows.insert(0, "trade_end", last[each])
+    rows.insert(0, "trade_start", first[each])
+    rows.insert(0, "window_id", window_id.astype(np.int64)[each])
+    return rows
 
 
 def _intraday_inputs(closes: pd.DataFrame, schedule: pd.DataFrame, clock: BarClock, z: np.ndarray,
                      config: IntradayBacktestConfig, per_year: float) -> KernelInputs:
-    """The engine's inputs with intraday z-scores, entry windows, per-day borrow and per-bar vol scaling."""
-    allowed = np.repeat(entry_window(clock, config.signal)[:, None], len(schedule), axis=1)
+    """The engine's inputs with intraday z-scores, entry windows, per-day borrow and per-bar vol scaling.
+
+    A pair's rows (one per session) share one signal column (``PairSchedule.signal_col``), so the
+    stacks are (bars x pairs), not (bars x pair-sessions); the entry window is one (bars, 1) mask.
+    """
+    allowed = entry_window(clock, config.signal)[:, None]
     inp = prepare_inputs(closes, schedule, None, [config.params], config.costs, config.limits, allowed)
     pairs = inp.arrays.pairs
-    row_z = np.ascontiguousarray(np.broadcast_to(z[:, schedule["pair"].to_numpy()], pairs.zscores.shape[1:]))
-    zscores = np.ascontiguousarray(np.repeat(row_z[None], pairs.zscores.shape[0], axis=0))
+    first_rows = np.unique(pairs.signal_col, return_index=True)[1]  # the row whose signals each column holds
+    col_z = np.ascontiguousarray(z[:, schedule["pair"].to_numpy()[first_rows]])
+    zscores = np.ascontiguousarray(np.repeat(col_z[None], pairs.zscores.shape[0], axis=0))
     vols = np.ascontiguousarray(pairs.vols * np.sqrt(per_year / PERIODS_PER_YEAR))
     days = clock.sessions.values[clock.session_code].astype("datetime64[D]")
     accrual = np.r_[0.0, np.diff(days).astype(np.float64) / 365.0]
@@ -126,9 +138,7 @@ def _intraday_inputs(closes: pd.DataFrame, schedule: pd.DataFrame, clock: BarClo
 
 def _in_utc(result: BacktestResult, per_year: float) -> BacktestResult:
     def utc(frame):
-        frame = frame.copy()
-        frame.index = pd.DatetimeIndex(frame.index).tz_localize("UTC").rename("timestamp")
-        return frame
+        return frame.set_axis(pd.DatetimeIndex(frame.index).tz_localize("UTC").rename("timestamp"))
     refusals = result.refusals.copy()
     refusals["reason"] = refusals["reason"].replace({REFUSAL_NAMES[REFUSE_ML_FILTER]: "entry_window"})
     summary = performance_summary(result.returns.to_numpy(), periods_per_year=per_year, trades=result.trades,
@@ -138,13 +148,19 @@ def _in_utc(result: BacktestResult, per_year: float) -> BacktestResult:
                                summary=summary)
 
 
-def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
-                          config: IntradayBacktestConfig = IntradayBacktestConfig()) -> IntradayBacktest:
-    """Simulate ``pairs`` (rows y, x, beta[, alpha, half_life in bars]) on intraday ``closes``.
+class IntradayInputs(NamedTuple):
+    """What :func:`simulate_intraday` runs: the kernel inputs, the bar clock, the intraday z-scores
+    (bars x pair ids, on the closes' timestamps) and the bars per year; ``columns``: the closes' columns."""
 
-    ``closes``: wide bar closes indexed by tz-aware bar-end timestamps (one session calendar,
-    ``config.exchange``). Trade and refusal dates in the result are tz-naive UTC.
-    """
+    inp: KernelInputs
+    clock: BarClock
+    zscores: pd.DataFrame
+    bars_per_year: float
+    columns: pd.Index
+
+
+def prepare_intraday(closes: pd.DataFrame, pairs: pd.DataFrame, config: IntradayBacktestConfig) -> IntradayInputs:
+    """Validate ``closes`` and build the kernel inputs of :func:`run_intraday_backtest` (arguments alike)."""
     if not isinstance(closes.index, pd.DatetimeIndex) or closes.index.tz is None:
         raise TypeError("intraday closes must be indexed by tz-aware bar-end timestamps; "
                         "use pairs_platform.data.sources.intraday.wide_closes")
@@ -153,14 +169,28 @@ def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
     schedule = intraday_schedule(clock, pairs, config)
     naive = closes.set_axis(clock.timestamps.tz_convert("UTC").tz_localize(None).rename("date"))
     one_per_pair = schedule[schedule["window_id"] == schedule["window_id"].iloc[0]].sort_values("pair")
-    spreads = sp.pair_spreads(naive, one_per_pair)
-    z = intraday_zscores(spreads, clock, config.signal)
+    z = intraday_zscores(sp.pair_spreads(naive, one_per_pair), clock, config.signal)
     inp = _intraday_inputs(naive, schedule, clock, z, config, per_year)
-    raw = run_recorded(inp, config.capital, config.capital)
-    result = build_result(inp, raw, naive.columns, config.params, config.costs, config.limits, config.capital)
     ids = [f"{y}~{x}" for y, x in zip(pairs["y"], pairs["x"])]
-    return IntradayBacktest(_in_utc(result, per_year), clock, pd.DataFrame(z, index=closes.index, columns=ids),
-                            per_year)
+    return IntradayInputs(inp, clock, pd.DataFrame(z, index=closes.index, columns=ids), per_year, closes.columns)
+
+
+def simulate_intraday(prepared: IntradayInputs, config: IntradayBacktestConfig) -> IntradayBacktest:
+    """Run the compiled kernel on ``prepared`` (:func:`prepare_intraday`) and build the result tables."""
+    inp, per_year = prepared.inp, prepared.bars_per_year
+    raw = run_recorded(inp, config.capital, config.capital)
+    result = build_result(inp, raw, prepared.columns, config.params, config.costs, config.limits, config.capital)
+    return IntradayBacktest(_in_utc(result, per_year), prepared.clock, prepared.zscores, per_year)
+
+
+def run_intraday_backtest(closes: pd.DataFrame, pairs: pd.DataFrame,
+                          config: IntradayBacktestConfig = IntradayBacktestConfig()) -> IntradayBacktest:
+    """Simulate ``pairs`` (rows y, x, beta[, alpha, half_life in bars]) on intraday ``closes``.
+
+    ``closes``: wide bar closes indexed by tz-aware bar-end timestamps (one session calendar,
+    ``config.exchange``). Trade and refusal dates in the result are tz-naive UTC.
+    """
+    return simulate_intraday(prepare_intraday(closes, pairs, config), config)
 
 
 def parse_pairs(specs: list[str]) -> pd.DataFrame:

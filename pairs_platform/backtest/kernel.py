@@ -11,7 +11,9 @@ Per bar t of one parameter set, in this order:
 Orders from steps 4-5 fill at step 2 of bar t+1, so nothing at t uses a price after t.
 Parameter sets run in parallel (``prange``); every cross-pair step stays in compiled code. At bar t
 only schedule rows ``row_lo[t] <= k < row_hi[t]`` are visited (rows whose window [start, end]
-contains t lie in that range), so a long walk-forward schedule costs its active rows only.
+contains t lie in that range), so a long walk-forward schedule costs its active rows only. Row k
+reads its z-score, hedge and volatility from column ``signal_col[k]`` of the signal stacks, so rows
+sharing a signal (one pair over many intraday sessions) share one column.
 
 Inputs and outputs are the records of :mod:`pairs_platform.backtest.layout`. Helpers called inside
 the per-pair loops take scalars, scalar records (:class:`~pairs_platform.risk.checks.Leg`,
@@ -183,7 +185,8 @@ def _exit_reason(side, z, bars_held, max_hold, last_decision, pnl, notional, rul
 def _step_exits(t, arr, state, book, rules):
     """Exit decisions at t; returns (pairs held at close t, pairs still open after exits, residual)."""
     close_px, mult = arr.market.close_px, arr.market.mult
-    iy, ix, end, zs = arr.pairs.iy, arr.pairs.ix, arr.pairs.end, arr.pairs.zscores[rules.z_index]
+    iy, ix, end, col = arr.pairs.iy, arr.pairs.ix, arr.pairs.end, arr.pairs.signal_col
+    zs = arr.pairs.zscores[rules.z_index]
     proj, proj_abs, pnl_stop = book.proj, book.proj_abs, rules.pnl_stop
     held, still_open, residual = 0, 0, 0.0
     for k in range(arr.pairs.row_lo[t], arr.pairs.row_hi[t]):
@@ -196,7 +199,7 @@ def _step_exits(t, arr, state, book, rules):
         held += 1
         residual += ux * (close_px[t, b] * mult[b]) + st.beta * uy * (close_px[t, a] * mult[a])
         pnl = _pair_pnl(st, close_px[t, a], close_px[t, b], mult[a], mult[b]) if pnl_stop > 0.0 else 0.0
-        z = zs[t, k]
+        z = zs[t, col[k]]
         reason = _exit_reason(side, z, t - st.entry_dec, st.max_hold, t >= end[k] - 1, pnl, st.notional, rules)
         if reason == EXIT_NONE:
             still_open += 1
@@ -268,7 +271,7 @@ def _step_entries(t, arr, state, book, acct, rules, stat, logs):
     """Entry decisions at t, each checked against the book projected after earlier decisions."""
     m, s, class_limits = arr.market, arr.pairs, arr.class_limits
     close_px, mult, lot, classes, shortable = m.close_px, m.mult, m.lot, m.classes, m.shortable
-    iy, ix, start, end, allow = s.iy, s.ix, s.start, s.end, s.allow
+    iy, ix, start, end, allow, col = s.iy, s.ix, s.start, s.end, s.allow, s.signal_col
     zs, hedge, vols = s.zscores[rules.z_index], s.hedge[rules.hedge_index], s.vols[rules.vol_index]
     proj, proj_abs, class_gross = book.proj, book.proj_abs, book.class_gross
     exposure = _book_values(t, book, m)
@@ -278,15 +281,16 @@ def _step_entries(t, arr, state, book, acct, rules, stat, logs):
         st = state[k]
         if st.side != 0 or st.pend != PEND_NONE or t < start[k] or t > end[k] - 2 or t < st.cool_until:
             continue
-        z = zs[t, k]
+        c = col[k]
+        z = zs[t, c]
         side = entry_side(z, rules.entry_z, rules.stop_z)
         if side == 0:
             continue
         code = REFUSE_ML_FILTER if not allow[t_allow, min(k, k_allow_max)] else portfolio_refusal(
             eq, acct.peak, n_open, arr.limits)
         if code == 0:
-            a, b, beta = iy[k], ix[k], hedge[t, k]
-            code, uy, ux = _candidate_units(side, eq, beta, vols[t, k] if vol_sizing else np.nan, rules,
+            a, b, beta = iy[k], ix[k], hedge[t, c]
+            code, uy, ux = _candidate_units(side, eq, beta, vols[t, c] if vol_sizing else np.nan, rules,
                                             LotLeg(close_px[t, a], mult[a], lot[a]),
                                             LotLeg(close_px[t, b], mult[b], lot[b]))
             if code == 0:

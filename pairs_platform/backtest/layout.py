@@ -62,11 +62,15 @@ class PairSchedule(NamedTuple):
     half_life : ndarray
         (K,) spread half-life in bars (NaN if unknown), for the half-life time stop.
     zscores, hedge, vols : ndarray
-        (S, T, K) z-score, hedge-ratio and spread-volatility stacks; a parameter set picks one of each.
+        (S, T, C) z-score, hedge-ratio and spread-volatility stacks, one column per distinct signal;
+        a parameter set picks one of each.
     allow : ndarray
-        (T, K) bool entry mask, or (1, 1) True when every entry is allowed.
+        (T, K) bool entry mask, (T, 1) for one mask of every row, or (1, 1) True when every entry is allowed.
     row_lo, row_hi : ndarray
         (T,) the rows ``row_lo[t] <= k < row_hi[t]`` hold every row active at bar t.
+    signal_col : ndarray
+        (K,) int64 column of the signal stacks holding row k's signals: rows with the same signal
+        (same legs, hedge and spread statistics, e.g. one pair over many intraday sessions) share one.
     """
 
     iy: np.ndarray
@@ -80,6 +84,7 @@ class PairSchedule(NamedTuple):
     allow: np.ndarray
     row_lo: np.ndarray
     row_hi: np.ndarray
+    signal_col: np.ndarray
 
 
 class Costs(NamedTuple):

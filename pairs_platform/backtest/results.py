@@ -60,6 +60,11 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _string_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each string in sorted order (equal strings share a rank)."""
+    return np.unique(values, return_inverse=True)[1].reshape(-1)
+
+
 def _date_or_nat(dates: pd.DatetimeIndex, idx: np.ndarray) -> pd.DatetimeIndex:
     out = np.full(len(idx), np.datetime64("NaT"), dtype="datetime64[ns]")
     ok = (idx >= 0) & (idx < len(dates))
@@ -73,10 +78,15 @@ def trades_table(inp: KernelInputs, tr: np.ndarray) -> pd.DataFrame:
     ``tr``: the kernel's trade log (dtype :data:`~pairs_platform.backtest.layout.TRADE`).
     """
     sched, dates = inp.schedule, inp.dates
+    ids = np.asarray(inp.pair_ids, dtype=object)
+    # ordered by (entry date, pair id) on integer keys before the frame exists: a fill outside the
+    # dates (NaT entry date) sorts last, ties keep the log's order (as a stable sort of the frame)
+    entry = np.where((tr["entry_fill"] >= 0) & (tr["entry_fill"] < len(dates)), tr["entry_fill"], len(dates))
+    tr = tr[np.lexsort((_string_rank(ids)[tr["pair"]], entry))]
     k = tr["pair"]
     held_to = np.where(tr["exit_fill"] >= 0, tr["exit_fill"], len(dates) - 1)
     frame = pd.DataFrame({
-        "pair_id": np.asarray(inp.pair_ids, dtype=object)[k],
+        "pair_id": ids[k],
         "window_id": sched["window_id"].to_numpy()[k] if "window_id" in sched else 0,
         "y": sched["y"].to_numpy()[k], "x": sched["x"].to_numpy()[k],
         "side": tr["side"], "direction": np.where(tr["side"] > 0, "long_spread", "short_spread"),
@@ -95,7 +105,6 @@ def trades_table(inp: KernelInputs, tr: np.ndarray) -> pd.DataFrame:
         "costs": tr["comm"] + tr["slip"] + tr["borrow"], "pnl": tr["pnl"],
     })
     frame["return"] = frame["pnl"] / frame["entry_notional"]
-    frame = frame.sort_values(["entry_date", "pair_id"], kind="stable").reset_index(drop=True)
     frame.insert(0, "trade_id", np.arange(len(frame), dtype=np.int64))
     return _text(frame[TRADE_COLUMNS])
 
@@ -117,17 +126,22 @@ def refusals_table(inp: KernelInputs, refusals: np.ndarray) -> pd.DataFrame:
 
 
 def pair_pnl_table(inp: KernelInputs, trades: pd.DataFrame) -> pd.DataFrame:
-    """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included."""
-    grouped = trades.groupby("pair_id").agg(trades=("pnl", "size"), wins=("pnl", lambda s: int((s > 0).sum())),
-                                            pnl=("pnl", "sum"), costs=("costs", "sum"))
+    """Per schedule row: trades, wins, P&L (net of all costs) and costs; rows with no trade included.
+
+    Trades are grouped by integer pair codes, not by the pair-id strings (same groups, same sums).
+    """
     sched = inp.schedule
-    base = pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
-                         "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(),
-                         "beta": sched["beta"].to_numpy()}, index=pd.Index(inp.pair_ids, name="pair_id"))
-    out = base.join(grouped)
-    out[["trades", "wins"]] = out[["trades", "wins"]].fillna(0).astype(np.int64)
-    out[["pnl", "costs"]] = out[["pnl", "costs"]].fillna(0.0)
-    return out
+    ids = pd.Index(inp.pair_ids, name="pair_id")
+    groups = ids.unique()
+    code = groups.get_indexer(trades["pair_id"])
+    at = groups.get_indexer(ids)  # each row's group (rows sharing an id share its trades)
+    sums = trades[["pnl", "costs"]].groupby(code).sum().reindex(np.arange(len(groups)), fill_value=0.0)
+    win = trades["pnl"].to_numpy() > 0
+    return pd.DataFrame({"window_id": sched["window_id"].to_numpy() if "window_id" in sched else 0,
+                         "y": sched["y"].to_numpy(), "x": sched["x"].to_numpy(), "beta": sched["beta"].to_numpy(),
+                         "trades": np.bincount(code, minlength=len(groups))[at].astype(np.int64),
+                         "wins": np.bincount(code[win], minlength=len(groups))[at].astype(np.int64),
+                         "pnl": sums["pnl"].to_numpy()[at], "costs": sums["costs"].to_numpy()[at]}, index=ids)
 
 
 def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarray) -> pd.DataFrame:
@@ -151,11 +165,19 @@ def leg_positions_table(inp: KernelInputs, trades: pd.DataFrame, final: np.ndarr
     span = np.maximum(last - first + 1, 0)
     rows = np.repeat(np.arange(len(k)), span)
     bar = first[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(span) - span, span))
+    # y rows then x rows, stably ordered by (date, pair id, leg y before x) on integer keys before any
+    # string column exists (sorting the finished frame reordered its string columns: most of the cost)
+    ids = np.asarray(inp.pair_ids, dtype=object)
+    pair_rank = _string_rank(ids)
+    row_k, row_bar, is_x = np.r_[k[rows], k[rows]], np.r_[bar, bar], np.repeat(np.array([0, 1]), len(rows))
+    key = (row_bar * (len(ids) + 1) + pair_rank[row_k]) * 2 + is_x  # (bar, rank, leg) as one integer
+    order = np.argsort(key, kind="stable")
+    row_k, is_x = row_k[order], is_x[order].astype(bool)
+    # string columns by taking from small string indexes (no per-row Python string objects)
     sched = inp.schedule
-    legs = []
-    for leg, units in (("y", uy), ("x", ux)):
-        legs.append(pd.DataFrame({"date": inp.dates.values[bar], "pair_id": np.asarray(inp.pair_ids, dtype=object)[k[rows]],
-                                  "leg": leg, "instrument_id": sched[leg].to_numpy()[k[rows]], "units": units[rows]}))
-    out = pd.concat(legs, ignore_index=True)
-    out = out.sort_values(["date", "pair_id", "leg"], ascending=[True, True, False], kind="stable")
-    return _text(out.reset_index(drop=True))
+    legs = np.r_[sched["y"].to_numpy(dtype=object), sched["x"].to_numpy(dtype=object)]
+    text = lambda values, take: pd.Index(values, dtype="str").take(take)  # noqa: E731
+    return _text(pd.DataFrame({"date": inp.dates.values[row_bar[order]], "pair_id": text(ids, row_k),
+                               "leg": text(np.array(["y", "x"], dtype=object), is_x.astype(np.int64)),
+                               "instrument_id": text(legs, row_k + is_x * len(sched)),
+                               "units": np.r_[uy[rows], ux[rows]][order]}))

@@ -95,10 +95,11 @@ def time_of_day_scale(changes: np.ndarray, clock: BarClock, tod_sessions: int) -
     """
     n_days, n_slots = len(clock.sessions), int(clock.slot.max()) + 1
     ok = np.isfinite(changes)
-    sq = np.zeros((n_days + 1, n_slots, changes.shape[1]))
-    cnt = np.zeros_like(sq)
-    np.add.at(sq, (clock.session_code + 1, clock.slot), np.where(ok, changes, 0.0) ** 2)
-    np.add.at(cnt, (clock.session_code + 1, clock.slot), ok.astype(np.float64))
+    shape = (n_days + 1, n_slots, changes.shape[1])
+    # sums per (session + 1, slot, column) in bar order: a bincount over flat cell numbers (as np.add.at)
+    cell = ((((clock.session_code + 1) * n_slots + clock.slot) * shape[2])[:, None] + np.arange(shape[2])).ravel()
+    sq = np.bincount(cell, (np.where(ok, changes, 0.0) ** 2).ravel(), minlength=np.prod(shape)).reshape(shape)
+    cnt = np.bincount(cell, ok.astype(np.float64).ravel(), minlength=np.prod(shape)).reshape(shape)
     sq, cnt = np.cumsum(sq, axis=0), np.cumsum(cnt, axis=0)
     d = np.arange(n_days)
     lo = np.clip(d - tod_sessions, 0, None)  # sessions [d - L, d): cumulative rows d and d - L
