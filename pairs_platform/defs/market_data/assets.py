@@ -115,7 +115,8 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
 
 raw_prices_assets = [build_raw_prices_asset(asset_class) for asset_class in ASSET_CLASSES]
 
-# Cleaning a month reads the month before for its lookback; every month has more sessions than that.
+# Cleaning a month reads the month before for its lookback; no month has fewer than 15 sessions
+# (September 2001, the 9/11 closure).
 MIN_SESSIONS_PER_MONTH = 15
 assert CLEANING_RULES.lookback_days <= MIN_SESSIONS_PER_MONTH, "the cleaning lookback outgrew one month"
 _lookback = dg.TimeWindowPartitionMapping(start_offset=-1, allow_nonexistent_upstream_partitions=True)
