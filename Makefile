@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PAIRS_DATA_DIR := $(CURDIR)/.data
 export MLFLOW_DISABLE_TELEMETRY ?= true
+# Dagster writes the asset events of a ranged step in batches (one transaction each; dagster.yaml).
+export DAGSTER_EVENT_BATCH_SIZE ?= 10000
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | cksum | cut -d' ' -f1)
 
 .PHONY: install demo demo-intraday filter-evidence test test-ib-legacy deploy-test compose-config ui mlflow-ui validate bench clean serve

@@ -157,27 +157,31 @@ class LedgerStoreReadModel:
     def instruments(self) -> pd.DataFrame:
         return self._asset("instruments")
 
-    def _sessions(self) -> list[dt.date]:
-        return [dt.date.fromisoformat(k) for k in self.store.partition_keys(PRICES)]
+    def _price_keys(self) -> list[str]:
+        """Stored partition keys of the cleaned prices (months ``YYYY-MM``, or sessions)."""
+        return self.store.partition_keys(PRICES)
 
     def closes(self, since: dt.date | None = None) -> pd.DataFrame:
-        parts = [self._session_closes(day) for day in self._sessions() if since is None or day >= since]
-        parts = [p for p in parts if p is not None and len(p)]
+        floor = None if since is None else since.isoformat()
+        keys = [k for k in self._price_keys() if floor is None or k >= floor[:len(k)]]
+        parts = [p for p in (self._partition_closes(k) for k in keys) if p is not None and len(p)]
         if not parts:
             return pd.DataFrame(index=pd.DatetimeIndex([], name="date"), dtype="float64")
         bars = pd.concat(parts, ignore_index=True)
+        if since is not None:
+            bars = bars[bars["session"] >= pd.Timestamp(since)]
         wide = bars.pivot_table(index="session", columns="instrument_id", values="close", aggfunc="last")
         wide.index = pd.DatetimeIndex(wide.index, name="date")
         return wide.sort_index()
 
-    def _session_closes(self, day: dt.date) -> pd.DataFrame | None:
-        key = day.isoformat()
+    def _partition_closes(self, key: str) -> pd.DataFrame | None:
         return self._cached(f"cleaned_prices/{key}", self.store.path_for(PRICES) / f"{key}.parquet",
-                            lambda: _closes_of(day, self.store.load_partitions(PRICES, [key])))
+                            lambda: _closes_of(self.store.load_partitions(PRICES, [key])))
 
     def last_price_session(self) -> dt.date | None:
-        sessions = self._sessions()
-        return sessions[-1] if sessions else None
+        keys = self._price_keys()
+        closes = self._partition_closes(keys[-1]) if keys else None
+        return None if closes is None or closes.empty else pd.Timestamp(closes["session"].max()).date()
 
     def backtest_equity(self, since: dt.date | None = None) -> EquityCurve | None:
         path = self._stamp_path(BACKTEST)
@@ -197,12 +201,14 @@ class LedgerStoreReadModel:
         return version
 
 
-def _closes_of(day: dt.date, bars: pd.DataFrame) -> pd.DataFrame:
-    """One session's closes (the session's last bar per instrument wins: weekend crypto bars)."""
+def _closes_of(bars: pd.DataFrame) -> pd.DataFrame:
+    """Closes per session and instrument of a stored partition (a session's last bar per instrument
+    wins: weekend crypto bars)."""
     if bars.empty:
         return pd.DataFrame(columns=["session", "instrument_id", "close"])
     bars = bars.sort_values("date", kind="stable")
-    return pd.DataFrame({"session": pd.Timestamp(day), "instrument_id": bars["instrument_id"].to_numpy(),
+    return pd.DataFrame({"session": pd.to_datetime(bars["session"]).to_numpy(),
+                         "instrument_id": bars["instrument_id"].to_numpy(),
                          "close": bars["close"].astype("float64").to_numpy()})
 
 

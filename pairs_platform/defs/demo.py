@@ -5,8 +5,10 @@ is browsable afterwards in ``make ui``. Safe to re-run: partitions are replaced,
 already in the ledger are never sent again.
 """
 import argparse
+import hashlib
 import os
 import time
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -40,18 +42,54 @@ def _selection_line(instance: dg.DagsterInstance) -> str:
             f"<= {float(expected):.2f} in total, {float(per_window):.2f} per formation window")
 
 
-def _launch(instance: dg.DagsterInstance, job_name: str, first: str, last: str) -> dg.DagsterRun:
+def _launch(instance: dg.DagsterInstance, job_name: str, first: str, last: str, tags=None) -> dg.DagsterRun:
     """Runs the job through the instance, as the code location's run (listed under its job in the UI),
     printing each step as it finishes; stops the demo when the run fails."""
-    run = launch_run(instance, defs, RunRequest(job_name, first, last, run_config=QUIET))
+    run = launch_run(instance, defs, RunRequest(job_name, first, last, run_config=QUIET, tags=tags or {}))
     if run.status != dg.DagsterRunStatus.SUCCESS:
         raise SystemExit(f"{job_name} failed (run {run.run_id}); see the log above or the run in `make ui`")
     return run
 
 
-def run_pipeline(instance: dg.DagsterInstance, start: str, end: str) -> float:
+FINGERPRINT_TAG = "pairs/demo_fingerprint"
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def fingerprint(start: str, end: str) -> str:
+    """What the main job's result depends on: the range, the package's code and bundled data, and every
+    ``PAIRS_*`` setting of the environment (sources, strategy, folders)."""
+    digest = hashlib.sha256(f"{start}..{end}".encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".gz", ".csv", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + path.read_bytes())
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PAIRS_", "MLFLOW_TRACKING")))
+    digest.update(repr(settings).encode())
+    return digest.hexdigest()[:16]
+
+
+def up_to_date_run(instance: dg.DagsterInstance, start: str, end: str) -> dg.DagsterRun | None:
+    """The successful main-job run with this fingerprint whose materializations are still the newest of
+    every asset of the job, or None (then the job must run)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(
+        job_name="pairs_pipeline", statuses=[dg.DagsterRunStatus.SUCCESS],
+        tags={FINGERPRINT_TAG: fingerprint(start, end)}), limit=1)
+    if not runs:
+        return None
+    keys = defs.resolve_job_def("pairs_pipeline").asset_layer.executable_asset_keys
+    latest = (instance.get_latest_materialization_event(key) for key in keys)
+    return runs[0] if all(e is not None and e.run_id == runs[0].run_id for e in latest) else None
+
+
+def run_pipeline(instance: dg.DagsterInstance, start: str, end: str, force: bool = False) -> float:
+    """Runs ``pairs_pipeline`` over the sessions (skipped when an up-to-date run exists, unless ``force``);
+    returns the wall seconds."""
     began = time.perf_counter()
-    _launch(instance, "pairs_pipeline", start, end)
+    done = None if force else up_to_date_run(instance, start, end)
+    if done is not None:
+        print(f"pairs_pipeline is up to date (run {done.run_id}: same range, code, data and settings); "
+              "skipped. `make demo FORCE=1` runs it again.")
+    else:
+        _launch(instance, "pairs_pipeline", start, end, tags={FINGERPRINT_TAG: fingerprint(start, end)})
     return time.perf_counter() - began
 
 
@@ -80,10 +118,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", default=DEMO_START, help="first session (default %(default)s)")
     parser.add_argument("--end", default=DEMO_END, help="last session (default %(default)s)")
+    parser.add_argument("--force", action="store_true", default=bool(os.environ.get("FORCE")),
+                        help="run the main job even when it is up to date (env FORCE=1)")
     args = parser.parse_args(argv)
     instance = dg.DagsterInstance.get()
     print(f"Materializing pairs_pipeline for {args.start} .. {args.end} into {os.environ.get('DAGSTER_HOME')}")
-    wall = run_pipeline(instance, args.start, args.end)
+    wall = run_pipeline(instance, args.start, args.end, args.force)
     sessions = trading_day_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(args.start, args.end))
     strategy_id = defs.resources["strategy"].strategy_id
     execution = run_paper_sessions(instance, list(sessions[-PAPER_SESSIONS:]), strategy_id)

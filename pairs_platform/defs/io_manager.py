@@ -41,6 +41,11 @@ def _partition_metadata(context: dg.OutputContext, written: StoredPartitions) ->
                            {key: {"rows": rows} for key, rows in written.rows.items()})
 
 
+def _key_format(partitions_def) -> str:
+    """How a row's day becomes its partition key: the time partitions' own format (sessions or months)."""
+    return partitions_def.fmt if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) else "%Y-%m-%d"
+
+
 class PartitionedParquetIOManager(dg.ConfigurableIOManager):
     """Stores asset values with the safe-format asset store, one Parquet file per daily partition."""
 
@@ -60,7 +65,8 @@ class PartitionedParquetIOManager(dg.ConfigurableIOManager):
             return
         store = self._store()
         if context.has_asset_partitions:
-            written = store.save_partitions(context.asset_key.path, obj, context.asset_partition_keys)
+            written = store.save_partitions(context.asset_key.path, obj, context.asset_partition_keys,
+                                            _key_format(context.asset_partitions_def))
             _partition_metadata(context, written)
             return
         stored = store.save(context.asset_key.path, obj)

@@ -21,6 +21,8 @@ from dagster._core.execution.api import execute_run_iterator
 from dagster._core.remote_origin import RemoteRepositoryOrigin
 from dagster._core.workspace.load import location_origin_from_module_name
 
+from pairs_platform.defs.shared.partitions import session_range_tags
+
 #: The code location of ``workspace.yaml``: module, attribute holding the ``Definitions``, location name.
 LOCATION_MODULE, DEFINITIONS_ATTRIBUTE = "pairs_platform.defs", "defs"
 REPOSITORY_NAME = "__repository__"  # the name Dagster gives the repository of a ``Definitions`` object
@@ -29,12 +31,14 @@ IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 @dataclass(frozen=True)
 class RunRequest:
-    """One run of a job over a range of partitions (``first`` .. ``last``; both None: unpartitioned)."""
+    """One run of a job over the sessions ``first`` .. ``last`` (both None: unpartitioned); a job of
+    monthly price partitions runs the months that hold them."""
 
     job_name: str
     first: str | None = None
     last: str | None = None
     run_config: dict = field(default_factory=dict)
+    tags: dict = field(default_factory=dict)
     asset_selection: tuple[dg.AssetKey, ...] | None = None
 
 
@@ -76,9 +80,10 @@ def launch_run(instance: dg.DagsterInstance, definitions: dg.Definitions, reques
         The finished run as stored (``status`` ``SUCCESS`` or ``FAILURE``).
     """
     recon_job, remote_origin = _origins(request.job_name)
-    tags = {} if request.first is None else {"dagster/asset_partition_range_start": request.first,
-                                            "dagster/asset_partition_range_end": request.last}
     job = definitions.resolve_job_def(request.job_name)
+    tags = dict(request.tags)
+    if request.first is not None:
+        tags.update(session_range_tags(job.partitions_def, request.first, request.last))
     if request.asset_selection is not None:
         job = job.get_subset(asset_selection=set(request.asset_selection))
     run = instance.create_run_for_job(

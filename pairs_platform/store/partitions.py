@@ -1,7 +1,9 @@
-"""Partitioned tables: one Parquet file per trading-day partition, ``<root>/<YYYY-MM-DD>.parquet``.
+"""Partitioned tables: one Parquet file per time partition, ``<root>/<key>.parquet``.
 
 A partitioned value is a DataFrame with a ``session`` column (the trading day a row belongs to)
-or, failing that, a ``date`` column or a ``DatetimeIndex``. Every requested partition gets a file,
+or, failing that, a ``date`` column or a ``DatetimeIndex``. A row's partition key is that day
+formatted with the partitions' key format: ``%Y-%m-%d`` (one file per session, the default) or
+``%Y-%m`` (one file per month). Every requested partition gets a file,
 an empty one (same schema) for a day without rows, so "materialized and empty" stays
 distinguishable from "never materialized"; re-writing a partition replaces only its file.
 """
@@ -20,20 +22,22 @@ from pairs_platform.store.keys import partition_names
 
 PARTITION_COLUMNS = ("session", "date")
 SUFFIX = ".parquet"
+DAY_FORMAT = "%Y-%m-%d"
 
 
-def partition_dates(frame: pd.DataFrame) -> np.ndarray:
-    """``YYYY-MM-DD`` of the partition of every row."""
+def partition_dates(frame: pd.DataFrame, key_format: str = DAY_FORMAT) -> np.ndarray:
+    """The partition key of every row: its day formatted with ``key_format``."""
     for column in PARTITION_COLUMNS:
         if column in frame.columns:
-            return pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").to_numpy()
+            return pd.to_datetime(frame[column]).dt.strftime(key_format).to_numpy()
     if isinstance(frame.index, pd.DatetimeIndex):
-        return np.asarray(frame.index.strftime("%Y-%m-%d"))
+        return np.asarray(frame.index.strftime(key_format))
     raise StoreError("a partitioned value must be a DataFrame with a 'session' or 'date' column or a "
                      "DatetimeIndex, so each row can be written to its day's partition")
 
 
-def write_partitions(root: UPath, frame: pd.DataFrame, keys: Iterable[str], label: str) -> dict[str, int]:
+def write_partitions(root: UPath, frame: pd.DataFrame, keys: Iterable[str], label: str,
+                     key_format: str = DAY_FORMAT) -> dict[str, int]:
     """Writes one file per key of ``keys``; returns the rows written per partition.
 
     Raises
@@ -44,7 +48,7 @@ def write_partitions(root: UPath, frame: pd.DataFrame, keys: Iterable[str], labe
     if not isinstance(frame, pd.DataFrame):
         raise StoreError(f"partitioned asset {label} must return a DataFrame, got {type(frame).__qualname__}")
     keys = partition_names(keys)
-    days = partition_dates(frame)
+    days = partition_dates(frame, key_format)
     outside = sorted(set(days) - set(keys))
     if outside:
         raise StoreError(f"{label} returned rows for days outside the partitions being materialized "

@@ -103,11 +103,12 @@ class AssetStore:
                              "materialize it first")
         return self.registry.read_node(root.parent, root.name, where.codec)
 
-    def save_partitions(self, key: AssetKeyPath, frame: pd.DataFrame,
-                        partition_keys: Iterable[str]) -> StoredPartitions:
-        """Writes one Parquet file per partition key (empty for a day without rows)."""
+    def save_partitions(self, key: AssetKeyPath, frame: pd.DataFrame, partition_keys: Iterable[str],
+                        key_format: str = partitions.DAY_FORMAT) -> StoredPartitions:
+        """Writes one Parquet file per partition key (empty for a partition without rows); a row's
+        key is its day formatted with ``key_format`` (``%Y-%m-%d`` sessions, ``%Y-%m`` months)."""
         root = self.path_for(key)
-        rows = partitions.write_partitions(root, frame, partition_keys, "/".join(key_path(key)))
+        rows = partitions.write_partitions(root, frame, partition_keys, "/".join(key_path(key)), key_format)
         return StoredPartitions(root, rows)
 
     def load_partitions(self, key: AssetKeyPath, partition_keys: Iterable[str] | None = None) -> pd.DataFrame:

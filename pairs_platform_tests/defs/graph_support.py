@@ -6,10 +6,11 @@ import dagster as dg
 
 from pairs_platform.defs.definitions import build_definitions
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
+from pairs_platform.defs.shared.partitions import session_range_tags
 from pairs_platform.defs.shared.resources import LedgerResource, MLflowResource, PriceSourcesResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 
-START, END = "2021-09-01", "2022-12-28"
+START, END = "2021-09-01", "2022-11-30"  # a month end: price partitions are months
 
 
 def make_defs(root, **overrides) -> dg.Definitions:
@@ -30,6 +31,6 @@ def make_defs(root, **overrides) -> dg.Definitions:
 
 
 def run_range(defs, instance, job: str, start: str, end: str, **kwargs):
-    return defs.resolve_job_def(job).execute_in_process(
-        instance=instance, tags={"dagster/asset_partition_range_start": start,
-                                 "dagster/asset_partition_range_end": end}, **kwargs)
+    job_def = defs.resolve_job_def(job)
+    return job_def.execute_in_process(
+        instance=instance, tags=session_range_tags(job_def.partitions_def, start, end), **kwargs)

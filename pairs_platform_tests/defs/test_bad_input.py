@@ -2,6 +2,7 @@
 import dagster as dg
 import pytest
 
+from pairs_platform.data.calendar import trading_days
 from pairs_platform.data.errors import DataQualityError
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 
@@ -37,11 +38,14 @@ def test_a_users_own_instrument_comes_through_not_dropped(tmp_path, monkeypatch)
     row = default_instruments().loc[["EQ:KO"]].rename(index={"EQ:KO": "EQ:XYZ"}).assign(symbol="XYZ",
                                                                                        data_source="user")
     row.rename_axis("instrument_id").reset_index().to_csv(folder / "instruments.csv", index=False)
-    (folder / "EQ_XYZ.csv").write_text("date,close\n2022-03-01,10.0\n2022-03-02,10.5\n2022-03-03,10.2\n")
+    march = trading_days("2022-03-01", "2022-03-31")  # a price partition is a month: the file covers it
+    closes = [10.0, 10.5] + [10.2] * (len(march) - 2)
+    (folder / "EQ_XYZ.csv").write_text("date,close\n" + "".join(f"{d.date()},{c}\n" for d, c in zip(march, closes)))
     defs = make_defs(tmp_path, price_sources=PriceSourcesResource(equity="files", files_dir=str(folder)))
     with dg.instance_for_test() as instance:
         result = run_range(defs, instance, "pairs_pipeline", "2022-03-01", "2022-03-03",
                            asset_selection=[dg.AssetKey("instruments"), dg.AssetKey(["raw_prices", "equity"])])
-        raw = defs.load_asset_value(["raw_prices", "equity"], instance=instance, partition_key="2022-03-02")
+        raw = defs.load_asset_value(["raw_prices", "equity"], instance=instance, partition_key="2022-03")
     assert result.success
-    assert list(raw["instrument_id"]) == ["EQ:XYZ"] and raw["close"].tolist() == [10.5]
+    assert set(raw["instrument_id"]) == {"EQ:XYZ"} and len(raw) == len(march)
+    assert raw.loc[raw["date"] == "2022-03-02", "close"].tolist() == [10.5]

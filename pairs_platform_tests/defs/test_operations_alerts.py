@@ -122,8 +122,9 @@ def test_run_failure_sensor_alerts_once_per_run(ledger_resource):
 ])
 def test_prices_fresh_check_compares_the_last_session_with_the_calendar(monkeypatch, now, passed, behind):
     instance = dg.DagsterInstance.ephemeral()
-    for day in ("2026-11-24", "2026-11-25"):
-        instance.report_runless_asset_event(dg.AssetMaterialization(checks.PRICES, partition=day))
+    for month, last in (("2026-10", "2026-10-30"), ("2026-11", "2026-11-25")):  # months record their last session
+        instance.report_runless_asset_event(dg.AssetMaterialization(checks.PRICES, partition=month,
+                                                                    metadata={"last_date": last}))
     monkeypatch.setattr(checks, "utcnow", lambda: now)
     result = checks.prices_fresh(dg.build_asset_check_context(instance=instance))
     assert result.passed is passed and result.metadata["sessions_behind"].value == behind

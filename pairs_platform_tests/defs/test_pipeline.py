@@ -25,9 +25,13 @@ def test_pipeline_materializes_every_research_and_trading_asset(pipeline):
                 "ml_features", "signal_model", "signals", "target_positions", "backtest_results",
                 "performance_report"}
     assert expected <= _materialized(result)
-    sessions = sorted(p.stem for p in (root / "assets" / "cleaned_prices").iterdir())
-    real_sessions = load_bundled_wide().loc[START:END].index.strftime("%Y-%m-%d").tolist()
-    assert sessions == real_sessions  # one partition per real NYSE session, holidays excluded
+    months = sorted(p.stem for p in (root / "assets" / "cleaned_prices").iterdir())
+    cleaned = pd.concat([pd.read_parquet(root / "assets" / "cleaned_prices" / f"{m}.parquet") for m in months])
+    real_sessions = load_bundled_wide().loc[START:END].index
+    assert months == sorted(set(real_sessions.strftime("%Y-%m")))  # one partition per month
+    # every real NYSE session, holidays excluded, and nothing else
+    assert pd.DatetimeIndex(sorted(pd.to_datetime(cleaned["session"]).unique())).equals(
+        pd.DatetimeIndex(real_sessions.values))
 
 
 def test_no_pair_is_chosen_with_data_from_its_own_trading_window(pipeline):
@@ -90,7 +94,7 @@ def test_every_asset_has_a_group_and_a_description(pipeline):
         assert spec.description and len(spec.description) > 30, spec.key
 
 
-def test_rematerializing_a_session_replaces_it_and_leaves_the_others(pipeline):
+def test_rematerializing_a_month_replaces_it_and_leaves_the_others(pipeline):
     defs, instance, root, _ = pipeline
     folder = root / "assets" / "cleaned_prices"
     before = {p.name: (p.stat().st_mtime_ns, pd.read_parquet(p)) for p in folder.iterdir()}
@@ -101,8 +105,8 @@ def test_rematerializing_a_session_replaces_it_and_leaves_the_others(pipeline):
     assert result.success
     after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     changed = {name for name in after if after[name] != before[name][0]}
-    assert changed == {f"{session}.parquet"}
-    pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{session}.parquet"), before[f"{session}.parquet"][1])
+    assert changed == {"2022-06.parquet"}  # the month holding the session, nothing else
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "2022-06.parquet"), before["2022-06.parquet"][1])
 
 
 def test_paper_execution_is_idempotent(pipeline):

@@ -26,7 +26,7 @@ def test_a_launched_run_carries_its_code_location_and_reports_each_step(tmp_path
     assert run.status == dg.DagsterRunStatus.SUCCESS and [r.run_id for r in under_job] == [run.run_id]
     assert run.remote_job_origin.repository_origin.get_label() == label
     assert run.job_code_origin is not None and run.job_name == "pairs_pipeline"
-    assert run.tags["dagster/asset_partition_range_end"] == "2022-03-03"
+    assert run.tags["dagster/asset_partition_range_end"] == "2022-03"  # the month of prices holding the session
     assert lines[0].startswith(f"run {run.run_id} of job pairs_pipeline: 2 steps")
     assert [line.split(" (")[0].strip() for line in lines[1:]] == ["instruments succeeded",
                                                                   "raw_prices__equity succeeded"]

@@ -42,31 +42,34 @@ def test_each_partition_of_a_ranged_run_shows_its_own_figures(tmp_path, monkeypa
     monkeypatch.setenv("PAIRS_DATA_DIR", str(tmp_path))
     defs = make_defs(tmp_path)
     with dg.instance_for_test() as instance:
-        result = run_range(defs, instance, "pairs_pipeline", "2022-03-01", "2022-03-03",
+        result = run_range(defs, instance, "pairs_pipeline", "2022-02-01", "2022-03-03",
                            asset_selection=[dg.AssetKey("instruments"), dg.AssetKey("cleaned_prices"),
                                             *(dg.AssetKey(["raw_prices", c]) for c in ASSET_CLASSES)])
     events = result.asset_materializations_for_node("cleaned_prices")
-    assert sorted(e.partition for e in events) == ["2022-03-01", "2022-03-02", "2022-03-03"]
+    assert sorted(e.partition for e in events) == ["2022-02", "2022-03"]
+    expected = {"2022-02": ("2022-02-01", "2022-02-28", 19), "2022-03": ("2022-03-01", "2022-03-31", 23)}
     for event in events:
         stored = pd.read_parquet(tmp_path / "assets" / "cleaned_prices" / f"{event.partition}.parquet")
         meta = event.metadata
-        assert meta["first_date"].value == meta["last_date"].value == event.partition
+        assert (meta["first_date"].value, meta["last_date"].value, meta["sessions"].value) == expected[event.partition]
         assert meta["dagster/row_count"].value == len(stored) == meta["rows"].value
-        assert {r.data["date"] for r in meta["preview"].records} == {event.partition}
+        assert {r.data["date"][:7] for r in meta["preview"].records} == {event.partition}
     raw = result.asset_materializations_for_node("raw_prices__equity")
-    assert {e.partition: e.metadata["last_date"].value for e in raw} == {k: k for k in (
-        "2022-03-01", "2022-03-02", "2022-03-03")}
+    assert {e.partition: e.metadata["last_date"].value for e in raw} == {"2022-02": "2022-02-28",
+                                                                         "2022-03": "2022-03-31"}
 
 
 def test_partitions_can_be_bounded_to_the_data_that_exists():
     import pytest
 
-    from pairs_platform.defs.shared.partitions import build_partitions, partition_bounds
+    from pairs_platform.defs.shared.partitions import build_month_partitions, build_partitions, partition_bounds
 
     bounds = partition_bounds({"PAIRS_PARTITIONS_START": "2018-01-02", "PAIRS_PARTITIONS_END": "2022-12-28"})
     keys = build_partitions(*bounds).get_partition_keys()
     assert (keys[0], keys[-1], len(keys)) == ("2018-01-02", "2022-12-28", 1257)
     assert partition_bounds({}) == ("1990-01-02", None)
+    months = build_month_partitions(*bounds).get_partition_keys()
+    assert (months[0], months[-1], len(months)) == ("2018-01", "2022-12", 60)
     for bad in ({"PAIRS_PARTITIONS_END": "28/12/2022"}, {"PAIRS_PARTITIONS_START": "2022-01-03",
                                                          "PAIRS_PARTITIONS_END": "2021-01-04"}):
         with pytest.raises(ValueError, match="PAIRS_PARTITIONS_"):

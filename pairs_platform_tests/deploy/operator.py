@@ -10,6 +10,9 @@ import time
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
+from pairs_platform.defs import defs
+from pairs_platform.defs.shared.partitions import session_range_tags
+
 REPOSITORY = "__repository__"
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
@@ -53,8 +56,7 @@ class Operator:
         """Queues ``job`` over the sessions ``start``..``end`` (one ranged run); returns its id."""
         return self.client.submit_job_execution(
             job, repository_location_name=self.location, repository_name=REPOSITORY,
-            run_config=run_config, tags={"dagster/asset_partition_range_start": start,
-                                         "dagster/asset_partition_range_end": end})
+            run_config=run_config, tags=session_range_tags(defs.resolve_job_def(job).partitions_def, start, end))
 
     def wait_finished(self, run_id: str, timeout: float) -> DagsterRunStatus:
         started = time.monotonic()

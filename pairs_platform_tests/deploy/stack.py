@@ -85,6 +85,7 @@ class Stack:
                 "DAGSTER_PG_DB": "dagster",
                 "DAGSTER_CELERY_BROKER_URL": f"pyamqp://{RABBITMQ}/{self.vhost}",
                 "DAGSTER_CELERY_BACKEND_URL": "rpc://",
+                "PAIRS_PARTITIONS_END": "2022-12-28",  # the bundled data's last session, as `make demo`
                 "PAIRS_DATA_DIR": str(data), "PAIRS_ASSET_STORE": str(data / "assets"),
                 "PAIRS_LEDGER_URL": self.pg_url("ledger", "postgresql+psycopg2"),
                 "MLFLOW_TRACKING_URI": f"http://127.0.0.1:{self.ports.mlflow}",

@@ -1,4 +1,4 @@
-"""[market_data] instruments, raw prices per asset class, cleaned prices (daily partitions), price panel."""
+"""[market_data] instruments, raw prices per asset class, cleaned prices (monthly partitions), price panel."""
 import time
 
 import dagster as dg
@@ -15,7 +15,7 @@ from pairs_platform.data.sources.registry import instrument_ids
 from pairs_platform.defs.market_data.checks import CLEANED_CHECKS, cleaned_checks
 from pairs_platform.defs.shared.metadata import frame_metadata, record_partition_figures, table_preview
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
-from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
+from pairs_platform.defs.shared.partitions import partition_days, price_month_partitions
 from pairs_platform.defs.shared.resources import PriceSourcesResource
 from pairs_platform.identifiers import ASSET_CLASSES
 
@@ -78,12 +78,12 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
         name=asset_class,
         key_prefix=["raw_prices"],
         group_name=GROUP,
-        partitions_def=trading_day_partitions,
+        partitions_def=price_month_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"pandas", "parquet"},
         description=f"Raw daily bars of the {asset_class} instruments as the configured source gives "
-                    "them (long table, one row per instrument and bar, real bar dates; each bar sits "
-                    "in the partition of the trading session it belongs to). Refuses a session after a "
+                    "them (long table, one row per instrument and bar, real bar dates; one partition "
+                    "per month, each bar in the month of the trading session it belongs to). Refuses a session after a "
                     "source's last bar, and a rewrite that would lose an instrument (run config "
                     "'allow_removal').",
     )
@@ -115,12 +115,16 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
 
 raw_prices_assets = [build_raw_prices_asset(asset_class) for asset_class in ASSET_CLASSES]
 
-_lookback = dg.TimeWindowPartitionMapping(start_offset=-CLEANING_RULES.lookback_days,
-                                          allow_nonexistent_upstream_partitions=True)
+# Cleaning a month reads the month before for its lookback; no month has fewer than 15 sessions
+# (September 2001, the 9/11 closure).
+MIN_SESSIONS_PER_MONTH = 15
+assert CLEANING_RULES.lookback_days <= MIN_SESSIONS_PER_MONTH, "the cleaning lookback outgrew one month"
+_lookback = dg.TimeWindowPartitionMapping(start_offset=-1, allow_nonexistent_upstream_partitions=True)
+
 
 @dg.asset(
     group_name=GROUP,
-    partitions_def=trading_day_partitions,
+    partitions_def=price_month_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     ins={f"raw_{c}": dg.AssetIn(key=["raw_prices", c], partition_mapping=_lookback) for c in ASSET_CLASSES},
     check_specs=CLEANED_CHECKS,

@@ -8,6 +8,7 @@ reports it too). Each partition records its own session's figures, never the run
 import dagster as dg
 import pandas as pd
 
+from pairs_platform.data.calendar import previous_trading_day
 from pairs_platform.backtest import BacktestResult
 from pairs_platform.defs.shared.metadata import add_per_partition_metadata, money, percent
 from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
@@ -56,7 +57,7 @@ def daily_pnl_report(context: dg.AssetExecutionContext, strategy: StrategyResour
     metadata is its own session's figures."""
     config = strategy.config()
     sessions = partition_days(context)
-    needed = pd.DatetimeIndex(pd.to_datetime(context.asset_partition_keys_for_input("cleaned_prices")))
+    needed = sessions.union([previous_trading_day(sessions[0])])  # the run's sessions and the one before
     with ledger.open() as book:
         activity = LedgerActivity(book.fills_frame(config.strategy_id), book.orders_frame(config.strategy_id),
                                   book.refusals_frame(config.strategy_id))

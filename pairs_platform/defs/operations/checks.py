@@ -18,9 +18,14 @@ def utcnow() -> dt.datetime:
 
 
 def last_session(instance: dg.DagsterInstance) -> dt.date | None:
-    """The newest materialized partition (session) of cleaned_prices, or None."""
+    """The newest session of cleaned_prices: the ``last_date`` its newest materialized month recorded."""
     keys = instance.get_materialized_partitions(PRICES)
-    return dt.date.fromisoformat(max(keys)) if keys else None
+    if not keys:
+        return None
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=PRICES, asset_partitions=[max(keys)]), limit=1, ascending=False).records
+    last = records[0].asset_materialization.metadata.get("last_date") if records else None
+    return dt.date.fromisoformat(str(last.value)) if last is not None else None
 
 
 @dg.asset_check(asset=PRICES, name=FRESHNESS_CHECK, blocking=False,

@@ -132,6 +132,8 @@ def table_figures(frame: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
         out["last_date"] = dates.max().dt.strftime("%Y-%m-%d")
     if "instrument_id" in frame.columns:
         out["instruments"] = frame["instrument_id"].groupby(days, sort=False).nunique()
+    if "session" in frame.columns:
+        out["sessions"] = frame["session"].groupby(days, sort=False).nunique()
     tail = grouped.tail(PREVIEW_ROWS)
     table = table_preview(tail)  # one conversion for every partition's preview rows
     positions = pd.Series(np.arange(len(tail))).groupby(days.loc[tail.index].to_numpy(), sort=False)
@@ -156,7 +158,9 @@ def record_partition_figures(context: dg.AssetExecutionContext, frame: pd.DataFr
         ``figures(frame, days)``: one row of metadata per partition day that has rows (vectorized:
         a 5-year backfill has 1,257 partitions); a partition without rows records 0 rows.
     """
-    days = pd.Series(pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").to_numpy(), index=frame.index)
+    partitions_def = context.assets_def.partitions_def
+    key_format = partitions_def.fmt if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) else "%Y-%m-%d"
+    days = pd.Series(pd.to_datetime(frame[column]).dt.strftime(key_format).to_numpy(), index=frame.index)
     table = figures(frame, days) if len(frame) else pd.DataFrame()
     rows = table.to_dict("index")
     empty = {name: 0 for name in table.columns if name not in ("first_date", "last_date", "preview")}

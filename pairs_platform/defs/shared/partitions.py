@@ -1,4 +1,13 @@
-"""The one trading-day calendar of the graph, as Dagster daily partitions.
+"""The trading calendar of the graph as Dagster partitions: sessions, and months of prices.
+
+Two partitions definitions share one calendar and one pair of bounds:
+
+- ``trading_day_partitions``: one partition per trading session (execution, intraday, reports).
+- ``price_month_partitions``: one partition per calendar month (``YYYY-MM``) for the raw and
+  cleaned prices. A month partition holds the month's sessions (clipped to the bounds below and to
+  today). Dagster records two events per asset-partition; months instead of sessions cut the
+  demo's price history from ~10,000 asset-partitions to ~480 (docs/scale.md). A session-partitioned
+  asset downstream reads the month that contains its session.
 
 Partitions are NYSE trading days from 1990-01-02 on: weekday ticks with every NYSE holiday and
 one-off closure excluded (``pairs_platform.data.calendar``). Crypto trades every day; its weekend
@@ -16,6 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
@@ -66,13 +77,52 @@ def build_partitions(start: str, end: str | None) -> dg.TimeWindowPartitionsDefi
         end_offset=1 if end is None else 0, exclusions=_non_trading_weekdays())
 
 
+def build_month_partitions(start: str, end: str | None) -> dg.TimeWindowPartitionsDefinition:
+    """Monthly ``YYYY-MM`` partitions covering the sessions ``start`` .. ``end`` (None: through this month)."""
+    first = dt.date.fromisoformat(start).replace(day=1)
+    last = None
+    if end is not None:
+        end_day = dt.date.fromisoformat(end)
+        last = (end_day.replace(day=28) + dt.timedelta(days=4)).strftime(MONTH_FORMAT)  # next month, exclusive
+    return dg.MonthlyPartitionsDefinition(start_date=first.strftime(MONTH_FORMAT), end_date=last, fmt=MONTH_FORMAT,
+                                          timezone=CALENDAR_TIMEZONE, end_offset=1 if end is None else 0)
+
+
+MONTH_FORMAT = "%Y-%m"
 trading_day_partitions = build_partitions(*partition_bounds())
+price_month_partitions = build_month_partitions(*partition_bounds())
+
+
+def month_key(session: str) -> str:
+    """The ``price_month_partitions`` key of a session (``2022-12-28`` -> ``2022-12``)."""
+    return dt.date.fromisoformat(session).strftime(MONTH_FORMAT)
+
+
+def session_range_tags(partitions_def, first: str, last: str) -> dict[str, str]:
+    """Run tags of a ranged run over the sessions ``first`` .. ``last`` for a job with ``partitions_def``
+    (session keys as they are, or the months that hold them)."""
+    convert = month_key if getattr(partitions_def, "fmt", None) == MONTH_FORMAT else str
+    return {"dagster/asset_partition_range_start": convert(first),
+            "dagster/asset_partition_range_end": convert(last)}
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(CALENDAR_TIMEZONE)).date()
 
 
 def partition_days(context) -> pd.DatetimeIndex:
-    """The trading days a (possibly ranged) run materializes, as a ``DatetimeIndex`` named ``date``."""
-    keys = context.partition_keys
-    return pd.DatetimeIndex(pd.to_datetime(keys), name="date")
+    """The trading sessions a (possibly ranged) run materializes, as a ``DatetimeIndex`` named ``date``.
+
+    For session partitions, the sessions of the run's keys; for month partitions, the sessions of the
+    run's months within ``PAIRS_PARTITIONS_START``/``_END`` and not after today (New York).
+    """
+    window = context.partition_time_window
+    first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
+    start, end = partition_bounds()
+    first = max(first, dt.date.fromisoformat(start))
+    last = min(last, _today() if end is None else dt.date.fromisoformat(end))
+    days = trading_days(str(first), str(last)) if first <= last else pd.DatetimeIndex([])
+    return pd.DatetimeIndex(days, name="date")
 
 
 def latest_session_request(asset_event, run_key_prefix: str, what: str):

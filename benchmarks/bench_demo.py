@@ -1,0 +1,92 @@
+"""`make demo`'s speed targets (issue 13), measured on a fresh instance in one process.
+
+Run from the repository root::
+
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_demo.py              # demo range, re-run, daily run
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_demo.py --backfill   # + 1990-2022 prices as one run
+
+Prints, each against its target: the main job (``pairs_pipeline`` over the demo's sessions) on a fresh
+instance (<= 45 s), the demo's re-run that skips an up-to-date main job (< 15 s, ``run_pipeline``
+as ``make demo`` calls it), and a daily run of one session (< 5 s: ``daily_pipeline`` for the last
+session's month of prices, then ``paper_execution`` for that session), with the events each run
+stored. ``--backfill`` materializes the raw and cleaned prices of every session 1990-01-02 ..
+2022-12-28 (~8,300 sessions, 396 months) as one run. The Makefile's environment is applied
+(``DAGSTER_EVENT_BATCH_SIZE``, the demo's partition bounds); the load average is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"main job": 45.0, "re-run (up to date)": 15.0, "daily run, one session": 5.0}
+
+
+def _setup(work: Path, start: str) -> None:
+    (work / "home").mkdir(parents=True)
+    shutil.copy(ROOT / "dagster.yaml", work / "home" / "dagster.yaml")
+    os.environ.update(DAGSTER_HOME=str(work / "home"), PAIRS_DATA_DIR=str(work / "data"),
+                      MLFLOW_DISABLE_TELEMETRY="true", PAIRS_PARTITIONS_START=start,
+                      PAIRS_PARTITIONS_END="2022-12-28")
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "10000")
+
+
+def _events(instance, since: float) -> int:
+    runs = [r for r in instance.get_runs() if (instance.get_run_record_by_id(r.run_id).create_timestamp.timestamp()
+                                                >= since)]
+    return sum(len(instance.all_logs(r.run_id)) for r in runs)
+
+
+def _line(label: str, seconds: float, events: int) -> None:
+    target = TARGETS.get(label)
+    verdict = "" if target is None else f"  target {target:.0f} s: {'met' if seconds <= target else 'MISSED'}"
+    print(f"{label:<26} {seconds:7.1f} s  {events:6d} events{verdict}", flush=True)
+
+
+def _timed(instance, label: str, action) -> None:
+    since, began = time.time(), time.perf_counter()
+    action()
+    _line(label, time.perf_counter() - began, _events(instance, since))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backfill", action="store_true", help="also the 1990-2022 price backfill")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench_demo_"))
+    try:
+        _setup(work, "1990-01-02" if args.backfill else "2015-01-02")
+        import dagster as dg
+
+        from pairs_platform.defs import defs
+        from pairs_platform.defs.demo import DEMO_END, DEMO_START, run_pipeline
+        from pairs_platform.defs.runs import RunRequest, launch_run
+
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        instance = dg.DagsterInstance.get()
+        print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+        _timed(instance, "main job", lambda: run_pipeline(instance, DEMO_START, DEMO_END))
+        _timed(instance, "re-run (up to date)", lambda: run_pipeline(instance, DEMO_START, DEMO_END))
+
+        def daily() -> None:
+            launch_run(instance, defs, RunRequest("daily_pipeline", DEMO_END, DEMO_END, run_config=quiet), log=lambda _: None)
+            launch_run(instance, defs, RunRequest("paper_execution", DEMO_END, DEMO_END, run_config=quiet), log=lambda _: None)
+
+        _timed(instance, "daily run, one session", daily)
+        if args.backfill:
+            prices = tuple(k for k in defs.resolve_job_def("pairs_pipeline").asset_layer.executable_asset_keys
+                           if k.path[0] in ("raw_prices", "cleaned_prices"))
+            _timed(instance, "backfill 1990-2022 prices", lambda: launch_run(
+                instance, defs, RunRequest("pairs_pipeline", "1990-01-02", DEMO_END, run_config=quiet,
+                                           asset_selection=prices), log=lambda _: None))
+        print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
