@@ -8,8 +8,8 @@ reports it too). Each partition records its own session's figures, never the run
 import dagster as dg
 import pandas as pd
 
-from pairs_platform.data.calendar import previous_trading_day
 from pairs_platform.backtest import BacktestResult
+from pairs_platform.data.calendar import previous_trading_day
 from pairs_platform.defs.shared.metadata import add_per_partition_metadata, money, percent
 from pairs_platform.defs.shared.partitions import partition_days, trading_day_partitions
 from pairs_platform.defs.shared.resources import LedgerResource, data_dir
