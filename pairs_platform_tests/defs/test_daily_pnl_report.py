@@ -8,6 +8,7 @@ import pandas as pd
 from pairs_platform.backtest.results import BacktestResult
 from pairs_platform.defs.definitions import build_definitions
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
+from pairs_platform.defs.shared.partitions import MONTH_FORMAT
 from pairs_platform.defs.shared.resources import LedgerResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.store import AssetStore
@@ -21,7 +22,8 @@ def _store_upstream(root: Path) -> None:
     store.save(["instruments"], pd.DataFrame({"multiplier": [1.0, 10.0], "asset_class": ["equity", "future"]},
                                              index=pd.Index([A, B], name="instrument_id")))
     bars = CLOSES.stack().rename("close").rename_axis(["date", "instrument_id"]).reset_index()
-    store.save_partitions(["cleaned_prices"], bars.assign(session=bars["date"]), [str(d.date()) for d in SESSIONS])
+    store.save_partitions(["cleaned_prices"], bars.assign(session=bars["date"]),  # months, as the IO manager writes
+                          sorted({d.strftime(MONTH_FORMAT) for d in SESSIONS}), key_format=MONTH_FORMAT)
     empty = pd.DataFrame()
     returns = BACKTEST_EQUITY.pct_change().fillna(0.0)
     store.save(["backtest_results"], BacktestResult(BACKTEST_EQUITY, returns, empty, empty, empty, empty, empty,

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.alerts import SqlAlertRecorder
+from pairs_platform.defs.shared.partitions import MONTH_FORMAT
 from pairs_platform.execution import Ledger, TradingState
 from pairs_platform.store.store import AssetStore
 from pairs_platform_tests.defs.graph_support import make_defs
@@ -43,7 +44,8 @@ def _write_inputs(root: Path, targets: pd.DataFrame) -> None:
     store.save(["instruments"], INSTRUMENTS)
     prices = pd.DataFrame([{"date": pd.Timestamp(d), "instrument_id": iid, "close": CLOSES[iid],
                             "volume": VOLUMES[iid]} for d in SESSIONS for iid in CLOSES])
-    store.save_partitions(["cleaned_prices"], prices, SESSIONS)
+    store.save_partitions(["cleaned_prices"], prices, sorted({s[:7] for s in SESSIONS}),  # months, as the IO manager
+                          key_format=MONTH_FORMAT)
     store.save(["target_positions"], targets)
 
 
