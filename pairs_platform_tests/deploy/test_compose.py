@@ -48,7 +48,8 @@ def resolved() -> dict:
 
 def test_every_long_running_service_has_a_healthcheck(resolved):
     services = resolved["services"]
-    assert {"postgres", "rabbitmq", "mlflow", "user_code", "webserver", "daemon", "worker", "chunk_worker"} <= set(services)
+    assert {"postgres", "rabbitmq", "mlflow", "user_code", "webserver", "daemon", "worker",
+            "chunk_worker"} <= set(services)
     missing = [name for name, spec in services.items() if name not in ONE_SHOT and "healthcheck" not in spec]
     assert not missing, f"services without a healthcheck: {missing}"
 
@@ -84,5 +85,6 @@ def test_steps_send_heavy_chunks_to_the_chunk_workers_queue(resolved):
         env = services[name]["environment"]
         assert env["PAIRS_PARALLEL_BACKEND"] == "celery" and env["PAIRS_CELERY_QUEUE"] == queue
         assert env["PAIRS_CELERY_BROKER_URL"] == chunk["environment"]["PAIRS_CELERY_BROKER_URL"]
-        assert env["PAIRS_CELERY_BROKER_URL"].startswith("pyamqp://") and "@rabbitmq:5672" in env["PAIRS_CELERY_BROKER_URL"]
+        assert env["PAIRS_CELERY_BROKER_URL"].startswith("pyamqp://")
+        assert "@rabbitmq:5672" in env["PAIRS_CELERY_BROKER_URL"]
         assert env["PAIRS_CELERY_RESULT_BACKEND"] == "rpc://"
