@@ -8,25 +8,25 @@ Materializes ``pair_universe`` through Dagster (upstream assets stubbed with a p
 one sector per 10 instruments) with ``ParallelResource()`` (single process), a local pool of 2
 processes (started inside the step: its spawn and import cost is in the time) and, when Redis
 answers, 2 Celery chunk-worker processes started beforehand. Prints the wall time of each, the
-speed-up over the single process and whether schedule and funnel metadata are identical. The
-machine is shared: the load average is printed, and figures are only as good as that load allows.
+speed-up over the single process and whether schedule and funnel metadata are identical. Then, in
+the core without Dagster, the first and the second map of one 2-process pool (the cost of starting
+it). Dagster is imported inside functions only: spawned pool processes re-import this main module.
+The machine is shared: the load average is printed, and figures are only as good as that load allows.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import socket
 import time
 import uuid
 
-import dagster as dg
 import pandas as pd
 
-from pairs_platform.defs.research.assets import pair_universe
-from pairs_platform.defs.shared.resources import ParallelResource
-from pairs_platform.defs.shared.strategy import StrategyResource
+from pairs_platform.pairs.schedule import build_pair_schedule, select_formation_pairs, walk_forward_windows
 from pairs_platform.pairs.synthetic import planted_pairs_prices
-from pairs_platform.parallel import BROKER_ENV, QUEUE_ENV, RESULT_BACKEND_ENV, CeleryBackend
+from pairs_platform.parallel import BROKER_ENV, QUEUE_ENV, RESULT_BACKEND_ENV, CeleryBackend, LocalBackend
 from pairs_platform.parallel.workers import start_celery_workers, stop_celery_workers
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -42,8 +42,13 @@ def market(walks: int, planted: int, sessions: int) -> tuple[pd.DataFrame, pd.Da
     return prices, table
 
 
-def materialize(parallel: ParallelResource, prices: pd.DataFrame, table: pd.DataFrame) -> tuple[float, pd.DataFrame, dict]:
-    """(wall seconds, schedule, metadata) of one materialization of pair_universe."""
+def materialize(parallel, prices: pd.DataFrame, table: pd.DataFrame) -> tuple[float, pd.DataFrame, dict]:
+    """(wall seconds, schedule, metadata) of one materialization of pair_universe on ``parallel``."""
+    import dagster as dg
+
+    from pairs_platform.defs.research.assets import pair_universe
+    from pairs_platform.defs.shared.strategy import StrategyResource
+
     stubs = [dg.asset(name="price_panel")(lambda: prices), dg.asset(name="instruments")(lambda: table)]
     strategy = StrategyResource(formation_days=252, trading_days=126, group_by="sector")
     began = time.perf_counter()
@@ -61,7 +66,28 @@ def redis_up() -> bool:
         return False
 
 
+def pool_start_cost(prices: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Core only: the same screening on one 2-process pool twice (first map starts the processes)."""
+    windows = walk_forward_windows(prices.index, 252, 126)
+    select = functools.partial(select_formation_pairs, instruments=table, candidates="group", group_by="sector")
+    began = time.perf_counter()
+    single = build_pair_schedule(prices, windows, select)
+    times = [time.perf_counter() - began]
+    backend = LocalBackend(2)
+    try:
+        for _ in range(2):
+            began = time.perf_counter()
+            same = build_pair_schedule(prices, windows, select, backend=backend).equals(single)
+            times.append(time.perf_counter() - began)
+            print(f"  core, pool map {len(times) - 1}: {times[-1]:6.2f} s (single process {times[0]:.2f} s) "
+                  f"identical: {same}")
+    finally:
+        backend.close()
+
+
 def main() -> None:
+    from pairs_platform.defs.shared.resources import ParallelResource
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walks", type=int, default=60)
     parser.add_argument("--planted", type=int, default=20)
@@ -82,10 +108,12 @@ def main() -> None:
             rows.append(("celery, 2 worker processes", *materialize(ParallelResource(backend="celery"), prices, table)))
         finally:
             stop_celery_workers(worker)
-    print(f"pair_universe: {metadata['windows'].value} windows, {len(schedule)} pairs, {metadata['tests_run'].value} tests")
+    print(f"pair_universe: {metadata['windows'].value} windows, {len(schedule)} pairs, "
+          f"{metadata['tests_run'].value} tests")
     for name, wall, fanned, meta in rows:
         same = fanned.equals(schedule) and meta == metadata
         print(f"  {name:28s} {wall:6.2f} s  speed-up {base_wall / wall:4.2f}x  identical: {same}")
+    pool_start_cost(prices, table)
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 
