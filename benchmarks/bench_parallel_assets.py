@@ -58,6 +58,16 @@ def materialize(parallel, prices: pd.DataFrame, table: pd.DataFrame) -> tuple[fl
     return wall, result.output_for_node("pair_universe"), {k: v for k, v in metadata.items() if k not in VARYING}
 
 
+def same_result(fanned: pd.DataFrame, meta: dict, schedule: pd.DataFrame, metadata: dict) -> str:
+    """"True", or what differs: schedule columns (rows differing) and metadata keys."""
+    if fanned.shape != schedule.shape:
+        return f"False (schedule shape {fanned.shape} vs {schedule.shape})"
+    columns = [f"{c}({int((fanned[c] != schedule[c]).sum())})" for c in schedule.columns
+               if not fanned[c].equals(schedule[c])]
+    keys = sorted(k for k in metadata if meta.get(k) != metadata[k])
+    return "True" if not columns and not keys else f"False (columns {columns}, metadata {keys})"
+
+
 def redis_up() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=2):
@@ -111,7 +121,7 @@ def main() -> None:
     print(f"pair_universe: {metadata['windows'].value} windows, {len(schedule)} pairs, "
           f"{metadata['tests_run'].value} tests")
     for name, wall, fanned, meta in rows:
-        same = fanned.equals(schedule) and meta == metadata
+        same = same_result(fanned, meta, schedule, metadata)
         print(f"  {name:28s} {wall:6.2f} s  speed-up {base_wall / wall:4.2f}x  identical: {same}")
     pool_start_cost(prices, table)
     print(f"load average {os.getloadavg()[0]:.1f}")
