@@ -8,9 +8,10 @@ strategy resource, partitions, metadata helpers) and ``io_manager`` are shared p
 
 Defaults run the embedded demo (local Parquet store, SQLite ledger, SQLite MLflow store). Production
 endpoints come from the environment: ``MLFLOW_TRACKING_URI``, ``PAIRS_LEDGER_URL``,
-``PAIRS_LIVE_TRADING_ENABLED`` and the ``IB_*`` connection settings. The strategy resource holds
-``pairs_platform.strategy.load_strategy_config()`` (defaults, or the ``PAIRS_STRATEGY_FILE`` file),
-the same configuration the desk reads.
+``PAIRS_LIVE_TRADING_ENABLED`` and the ``IB_*`` connection settings; where heavy chunks run from
+``PAIRS_PARALLEL_BACKEND`` (local, celery) and ``PAIRS_PARALLEL_PROCESSES`` (docs/scale.md). The
+strategy resource holds ``pairs_platform.strategy.load_strategy_config()`` (defaults, or the
+``PAIRS_STRATEGY_FILE`` file), the same configuration the desk reads.
 """
 import importlib
 import os
@@ -22,7 +23,7 @@ import dagster as dg
 
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
 from pairs_platform.defs.shared.resources import (
-    LedgerResource, LiveTradingResource, MLflowResource, PriceSourcesResource, data_dir,
+    LedgerResource, LiveTradingResource, MLflowResource, ParallelResource, PriceSourcesResource, data_dir,
 )
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.strategy import load_strategy_config
@@ -43,6 +44,11 @@ def _env(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
+def _env_int(name: str, default: int):
+    """An integer ``EnvVar`` when the variable is set, else the default."""
+    return dg.EnvVar.int(name) if os.environ.get(name) else default
+
+
 def build_resources() -> dict:
     """The resources of the platform, configured from the environment (see the module docstring)."""
     return {
@@ -52,6 +58,8 @@ def build_resources() -> dict:
         "mlflow": MLflowResource(tracking_uri=_env("MLFLOW_TRACKING_URI", "")),
         "ledger": LedgerResource(url=_env("PAIRS_LEDGER_URL", "")),
         "live_trading": LiveTradingResource(),  # enabled and configured by the environment only
+        "parallel": ParallelResource(backend=_env("PAIRS_PARALLEL_BACKEND", "local"),
+                                     processes=_env_int("PAIRS_PARALLEL_PROCESSES", 1)),
     }
 
 

@@ -8,7 +8,7 @@ then extrapolated with business days (``partial`` is True). ``formation_end < tr
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,19 @@ def _extrapolate(last: pd.Timestamp, overshoot: np.ndarray, partial: np.ndarray)
     return out.astype("datetime64[ns]")
 
 
+class ScreenedSchedule(NamedTuple):
+    """A pair schedule and the selection record of every formation window.
+
+    ``window_attrs`` holds, in window order, one dict per formation window: a copy of the
+    selector result's ``attrs`` (``select_pairs``: funnel, n_tests, expected_false_discoveries,
+    funnel_explained, ...; ``{}`` when the selector returned None), the input of
+    :func:`pairs_platform.pairs.funnel.summarize_windows`.
+    """
+
+    schedule: pd.DataFrame
+    window_attrs: list[dict]
+
+
 def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: Callable[[pd.DataFrame], pd.DataFrame],
                         backend: Backend | None = None, n_chunks: int | None = None) -> pd.DataFrame:
     """Run ``selector`` on each formation window's prices and stack its pairs with the window columns.
@@ -76,44 +89,60 @@ def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: C
     chunks of consecutive windows (default: one per window); the result equals the single-process
     one. ``selector`` must then be a registered chunk function (e.g. :func:`select_formation_pairs`)
     or a ``functools.partial`` of one with keyword options only, so workers can import it.
+    :func:`screen_pair_schedule` also returns each window's selection record (the funnel).
+    """
+    return screen_pair_schedule(prices, windows, selector, backend, n_chunks).schedule
+
+
+def screen_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: Callable[[pd.DataFrame], pd.DataFrame],
+                         backend: Backend | None = None, n_chunks: int | None = None) -> ScreenedSchedule:
+    """:func:`build_pair_schedule` plus every window's selection record (see :class:`ScreenedSchedule`).
+
+    The records come back from the chunks next to their rows, so they are the same with and
+    without ``backend``.
     """
     missing = [c for c in WINDOW_COLUMNS if c not in windows.columns]
     if missing:
         raise ValueError(f"windows lack columns {missing}; build them with walk_forward_windows")
     if backend is None:
-        frames = _window_frames(prices, windows, selector)
+        frames, window_attrs = _window_frames(prices, windows, selector)
     else:
         path, options = call_reference(selector)
         chunks = [{"prices": prices.loc[windows["formation_start"].iloc[c.start]:windows["formation_end"].iloc[c.stop - 1]],
                    "windows": windows.iloc[c].reset_index(drop=True), "selector": path, "options": options}
                   for c in chunked(len(windows), n_chunks or len(windows))]
-        frames = [f for f in parallel_map(screen_windows, chunks, backend) if f is not None]
+        results = parallel_map(screen_windows, chunks, backend)
+        frames = [r["rows"] for r in results if r["rows"] is not None]
+        window_attrs = [attrs for r in results for attrs in r["window_attrs"]]
     columns = WINDOW_COLUMNS + SELECTOR_COLUMNS
     if not frames:
-        return pd.DataFrame(columns=columns)
+        return ScreenedSchedule(pd.DataFrame(columns=columns), window_attrs)
     schedule = pd.concat(frames, ignore_index=True)
     extra = [c for c in schedule.columns if c not in columns]
-    return schedule[columns + extra]
+    return ScreenedSchedule(schedule[columns + extra], window_attrs)
 
 
-def _window_frames(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[pd.DataFrame]:
-    frames = []
+def _window_frames(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> tuple[list[pd.DataFrame], list[dict]]:
+    """(schedule rows of the windows that chose pairs, every window's selector ``attrs``)."""
+    frames, window_attrs = [], []
     for window in windows.itertuples(index=False):  # a loop over windows (few), not pairs or bars
         formation = prices.loc[window.formation_start:window.formation_end].copy()
         chosen = selector(formation)
+        window_attrs.append(dict(getattr(chosen, "attrs", None) or {}))
         if chosen is None or len(chosen) == 0:
             continue
         frames.append(_with_window(pd.DataFrame(chosen).reset_index(drop=True), window))
-    return frames
+    return frames, window_attrs
 
 
 @parallel_task
-def screen_windows(chunk: dict) -> pd.DataFrame | None:
-    """Chunk function: the schedule rows of ``chunk["windows"]`` (None if no pairs), screened on
-    ``chunk["prices"]`` by the registered selector ``chunk["selector"]`` with ``chunk["options"]``."""
+def screen_windows(chunk: dict) -> dict:
+    """Chunk function: ``{"rows": schedule rows of chunk["windows"] (None if no pairs),
+    "window_attrs": each window's selection record}``, screened on ``chunk["prices"]`` by the
+    registered selector ``chunk["selector"]`` with ``chunk["options"]``."""
     selector = functools.partial(resolve_task(chunk["selector"]), **chunk["options"])
-    frames = _window_frames(chunk["prices"], chunk["windows"], selector)
-    return pd.concat(frames, ignore_index=True) if frames else None
+    frames, window_attrs = _window_frames(chunk["prices"], chunk["windows"], selector)
+    return {"rows": pd.concat(frames, ignore_index=True) if frames else None, "window_attrs": window_attrs}
 
 
 @parallel_task

@@ -84,7 +84,9 @@ class CeleryBackend:
         jobs = group(app.signature(TASK_NAME, args=(path, encode(chunk)), queue=self.queue) for chunk in chunks)
         result = jobs.apply_async()
         try:
-            return [decode(value) for value in result.get(timeout=self.timeout)]
+            # disable_sync_subtasks=False: the caller may itself be a Celery task (a Dagster step on a
+            # dagster-celery worker); it waits on chunk workers of another queue and pool, never its own.
+            return [decode(value) for value in result.get(timeout=self.timeout, disable_sync_subtasks=False)]
         finally:
             result.forget()
 

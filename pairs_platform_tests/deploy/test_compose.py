@@ -48,7 +48,8 @@ def resolved() -> dict:
 
 def test_every_long_running_service_has_a_healthcheck(resolved):
     services = resolved["services"]
-    assert {"postgres", "rabbitmq", "mlflow", "user_code", "webserver", "daemon", "worker"} <= set(services)
+    assert {"postgres", "rabbitmq", "mlflow", "user_code", "webserver", "daemon", "worker",
+            "chunk_worker"} <= set(services)
     missing = [name for name, spec in services.items() if name not in ONE_SHOT and "healthcheck" not in spec]
     assert not missing, f"services without a healthcheck: {missing}"
 
@@ -68,3 +69,22 @@ def test_the_code_server_serves_the_platform_and_workers_share_the_executor_conf
     assert "/opt/dagster/dagster_home/celery.yaml" in services["worker"]["command"]
     for name in ("user_code", "worker", "daemon", "webserver"):
         assert services[name]["environment"]["DAGSTER_CELERY_BROKER_URL"].startswith("pyamqp://")
+
+
+def test_steps_send_heavy_chunks_to_the_chunk_workers_queue(resolved):
+    """Steps (run on ``worker``) fan out on Celery; ``chunk_worker`` consumes that queue on the same
+    broker, with its own pool (never the step workers' queue: a step waits for its chunks)."""
+    services = resolved["services"]
+    chunk = services["chunk_worker"]
+    command = chunk["command"]
+    assert command[:4] == ["celery", "-A", "pairs_platform.parallel.celery_app", "worker"]
+    queue = command[command.index("-Q") + 1]
+    assert queue == chunk["environment"]["PAIRS_CELERY_QUEUE"] != "dagster"
+    assert chunk["environment"]["NUMBA_NUM_THREADS"] == "1"
+    for name in ("worker", "user_code"):  # steps run on the workers (celery executor) or the run worker
+        env = services[name]["environment"]
+        assert env["PAIRS_PARALLEL_BACKEND"] == "celery" and env["PAIRS_CELERY_QUEUE"] == queue
+        assert env["PAIRS_CELERY_BROKER_URL"] == chunk["environment"]["PAIRS_CELERY_BROKER_URL"]
+        assert env["PAIRS_CELERY_BROKER_URL"].startswith("pyamqp://")
+        assert "@rabbitmq:5672" in env["PAIRS_CELERY_BROKER_URL"]
+        assert env["PAIRS_CELERY_RESULT_BACKEND"] == "rpc://"

@@ -8,7 +8,7 @@ from pairs_platform.backtest.search_deflation import deflate_search, trial_retur
 from pairs_platform.backtest.sleeves import sleeve_rows
 from pairs_platform.defs.models.live import promotion_policy, strategy_labels
 from pairs_platform.defs.shared.metadata import HEADLINE, ratio, segments_table, table_preview
-from pairs_platform.defs.shared.resources import MLflowResource
+from pairs_platform.defs.shared.resources import MLflowResource, ParallelResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import regime_allows_entry
 from pairs_platform.ml.gate import GateData
@@ -69,15 +69,18 @@ def signal_model(context: dg.AssetExecutionContext, strategy: StrategyResource, 
 
 
 @dg.asset(group_name=GROUP, kinds={"mlflow"})
-def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_panel: pd.DataFrame,
-                     pair_universe: pd.DataFrame, instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, parallel: ParallelResource,
+                     price_panel: pd.DataFrame, pair_universe: pd.DataFrame,
+                     instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Walk-forward grid search of entry, exit, stop and sizing: the parameters chosen on each trading
     window are scored on the next, and only that chained out-of-sample result is the headline,
     beside its deflated Sharpe ratio (DSR, the number of trials accounted for) and the probability
-    of backtest overfitting (PBO). Each trial is an MLflow child run; the trials table is the value."""
+    of backtest overfitting (PBO). Each trial is an MLflow child run; the trials table is the value.
+    The candidates are simulated in chunks on the ``parallel`` resource (same result)."""
     config = strategy.config()
     run_options = dict(instruments=instruments, costs=config.costs(), limits=config.limits(), capital=config.capital)
-    result = grid_search(price_panel, pair_universe, config.search_space(), base=config.params(), **run_options)
+    result = grid_search(price_panel, pair_universe, config.search_space(), base=config.params(),
+                         backend=parallel.get(), **run_options)
     deflation = deflate_search(result, trial_returns(price_panel, pair_universe, result.candidates, **run_options))
     store = mlflow.store()
     parent = log_search_to_mlflow(result, store.experiment, store.uri, deflation=deflation)
@@ -85,7 +88,7 @@ def parameter_search(strategy: StrategyResource, mlflow: MLflowResource, price_p
     return dg.Output(result.trials, metadata={
         **headline, **{k: dg.MetadataValue.float(float(deflation[k])) for k in DEFLATION_METRICS if k in deflation},
         "integrity": deflation_line(deflation), "deflation_notes": deflation["notes"] or "none",
-        "trials": len(result.trials), "mlflow_parent_run_id": parent,
+        "trials": len(result.trials), "mlflow_parent_run_id": parent, "searched_on": parallel.describe(),
         "oos_selections": table_preview(result.selections),
     })
 

@@ -1,34 +1,32 @@
 """[research] walk-forward pair universe, spreads, ML features and market regimes."""
+import functools
 import time
 
 import dagster as dg
 import pandas as pd
 
 from pairs_platform.defs.shared.metadata import frame_metadata, table_preview
+from pairs_platform.defs.shared.resources import ParallelResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
 from pairs_platform.ml.regime_models import RegimeModelConfig, causal_regimes
 from pairs_platform.ml.walkforward import schedule_retrain_cutoffs
-from pairs_platform.pairs import select_pairs
 from pairs_platform.pairs.funnel import summarize_windows
-from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
+from pairs_platform.pairs.schedule import screen_pair_schedule, select_formation_pairs, walk_forward_windows
 from pairs_platform.strategy import StrategyConfig
 from pairs_platform.signals.spreads import SpreadPanel, spread_panel
 
 GROUP = "research"
 
 
-def _formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame, attrs: list):
-    def select(formation: pd.DataFrame) -> pd.DataFrame:
-        usable = formation.dropna(axis=1)  # an instrument needs the whole formation window
-        policy = strategy.selection_policy()
-        chosen = select_pairs(usable, instruments.loc[usable.columns], method=strategy.selection_method,
-                              candidates=strategy.candidates, group_by=policy.group_by, fdr=policy.fdr,
-                              direction=policy.direction, max_pvalue=policy.max_pvalue,
-                              filters=policy.filters(), max_pairs=policy.max_pairs)
-        attrs.append(dict(chosen.attrs))
-        return chosen
-    return select
+def formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame) -> functools.partial:
+    """The strategy's selection of one formation window: ``select_formation_pairs`` with its options
+    bound by keyword (a partial of a registered chunk function, so workers can run it)."""
+    policy = strategy.selection_policy()
+    return functools.partial(select_formation_pairs, instruments=instruments, method=strategy.selection_method,
+                             candidates=strategy.candidates, group_by=policy.group_by, fdr=policy.fdr,
+                             direction=policy.direction, max_pvalue=policy.max_pvalue, filters=policy.filters(),
+                             max_pairs=policy.max_pairs)
 
 
 def funnel_table(funnel: dict) -> dg.TableMetadataValue:
@@ -40,22 +38,23 @@ def funnel_table(funnel: dict) -> dg.TableMetadataValue:
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"})
-def pair_universe(strategy: StrategyResource, price_panel: pd.DataFrame,
+def pair_universe(strategy: StrategyResource, parallel: ParallelResource, price_panel: pd.DataFrame,
                   instruments: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     """Walk-forward pair schedule: every formation window (trailing ``formation_days``) chooses its
     pairs and hedge ratios from its own data only; the pairs trade in the following window. By
     default Benjamini-Hochberg FDR within economic groups (the measured ``SelectionPolicy``); the
-    metadata says how many tests ran and how many false pairs to expect."""
+    metadata says how many tests ran and how many false pairs to expect. The formation windows fan
+    out on the ``parallel`` resource (one chunk per window); schedule and funnel are the same."""
     config = strategy.config()
     windows = walk_forward_windows(price_panel.index, config.formation_days, config.trading_days)
-    attrs: list[dict] = []
     began = time.perf_counter()
-    schedule = build_pair_schedule(price_panel, windows, _formation_selector(config, instruments, attrs))
-    totals = summarize_windows(attrs)
+    schedule, window_attrs = screen_pair_schedule(price_panel, windows, formation_selector(config, instruments),
+                                                  backend=parallel.get())
+    totals = summarize_windows(window_attrs)
     latest = schedule[schedule["window_id"] == schedule["window_id"].max()] if len(schedule) else schedule
     return dg.Output(schedule, metadata={
         "windows": len(windows), "pairs_selected": len(schedule),
-        "screening_seconds": round(time.perf_counter() - began, 3),
+        "screening_seconds": round(time.perf_counter() - began, 3), "screened_on": parallel.describe(),
         "tests_run": totals["tests_run"],
         "expected_false_discoveries": dg.MetadataValue.float(round(totals["expected_false_discoveries"], 3)),
         "expected_false_per_window": dg.MetadataValue.float(round(totals["expected_false_per_window"], 3)),

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 import pairs_platform.ibkr  # noqa: F401  (registers the 'ib' price-source kind the launchpad may choose)
 from pairs_platform.data.sources import SourceSelection
 from pairs_platform.defs.shared.launchpad import launchpad_resource
 from pairs_platform.identifiers import validate_name
+from pairs_platform.parallel import BACKEND_KINDS, Backend, backend_named
 from pairs_platform.tracking import TrackingStore
 from pairs_platform.tracking.models import ENTRY_FILTER_MODEL
 from pairs_platform.tracking.lifecycle import RegistryTarget
@@ -90,3 +91,46 @@ class LiveTradingResource(dg.ConfigurableResource):
         from pairs_platform.execution.factory import make_broker
 
         return make_broker("ib", ledger, instruments)
+
+
+class ParallelResource(dg.ConfigurableResource):
+    """Where the heavy chunks of an asset run (pair screening, the parameter search; docs/scale.md).
+
+    ``local`` with one process (the default): :meth:`get` is None, the unchanged single-process
+    path. ``local`` with ``processes`` > 1: a pool of that many spawned processes on this machine,
+    started on first use and closed when the step ends. ``celery``: Celery chunk workers
+    (``celery -A pairs_platform.parallel.celery_app worker -Q pairs_parallel``) behind
+    ``PAIRS_CELERY_BROKER_URL`` (results ``PAIRS_CELERY_RESULT_BACKEND``, queue
+    ``PAIRS_CELERY_QUEUE``). Deployments set ``PAIRS_PARALLEL_BACKEND`` and
+    ``PAIRS_PARALLEL_PROCESSES`` (see ``definitions.py``). Results equal the single-process ones.
+    """
+
+    backend: str = Field(default="local", description=f"One of {BACKEND_KINDS}: 'local' (this machine) or "
+                                                      "'celery' (chunk workers; set PAIRS_PARALLEL_BACKEND).")
+    processes: int = Field(default=1, description="Local processes for backend 'local' (1: in the step's own "
+                                                  "process, no fan-out; set PAIRS_PARALLEL_PROCESSES).")
+    _backend: Backend | None = PrivateAttr(default=None)
+
+    def get(self) -> Backend | None:
+        """The backend for ``build_pair_schedule(..., backend=)`` / ``grid_search(..., backend=)``, or
+        None for the single-process path; one per step, closed in :meth:`teardown_after_execution`."""
+        if self.backend == "local" and self.processes <= 1:
+            if self.processes < 1:
+                raise ValueError(f"ParallelResource.processes must be >= 1, got {self.processes} "
+                                 "(PAIRS_PARALLEL_PROCESSES)")
+            return None
+        if self._backend is None:
+            self._backend = backend_named(self.backend, self.processes)
+        return self._backend
+
+    def describe(self) -> str:
+        """Where :meth:`get` runs the chunks, for run metadata."""
+        if self.backend == "celery":
+            return "Celery chunk workers"
+        return "this process" if self.processes <= 1 else f"a local pool of {self.processes} processes"
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Closes the local process pool :meth:`get` started, if any."""
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
