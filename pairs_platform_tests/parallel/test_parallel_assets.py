@@ -17,6 +17,7 @@ from pairs_platform.defs.research.assets import pair_universe
 from pairs_platform.defs.shared.resources import MLflowResource, ParallelResource
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.parallel import BROKER_ENV, QUEUE_ENV, RESULT_BACKEND_ENV, CeleryBackend
+from pairs_platform_tests.parallel.same import assert_same_schedule
 
 STRATEGY = StrategyResource(formation_days=250, trading_days=120, group_by="sector")
 VARYING = {"screening_seconds", "screened_on", "searched_on", "mlflow_parent_run_id"}
@@ -70,7 +71,7 @@ def single(inputs):
 def _assert_same_universe(fanned, single):
     schedule, metadata = single
     assert len(schedule) > 0 and metadata["windows"].value >= 3 and metadata["tests_run"].value > 0
-    pd.testing.assert_frame_equal(fanned[0], schedule, check_exact=True)
+    assert_same_schedule(fanned[0], schedule)
     assert _stable(fanned[1]) == _stable(metadata)  # tests run, expected false discoveries, funnel table
 
 
@@ -103,7 +104,7 @@ def test_celery_chunks_can_be_awaited_from_inside_a_celery_task(inputs, single, 
     with denied_join_result():  # what a prefork worker child sets for its tasks
         schedule = build_pair_schedule(prices, windows, formation_selector(STRATEGY.config(), table),
                                        backend=celery_backend, n_chunks=2)
-    pd.testing.assert_frame_equal(schedule, single[0], check_exact=True)
+    assert_same_schedule(schedule, single[0])
 
 
 def test_parameter_search_with_a_backend_equals_the_single_process_one(inputs, single, tmp_path, monkeypatch):
