@@ -56,14 +56,15 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def fingerprint(start: str, end: str) -> str:
-    """What the main job's result depends on: the range, the package's code and bundled data, and every
-    ``PAIRS_*`` setting of the environment (sources, strategy, folders)."""
+    """What the main job's result depends on: the range, the package's code and bundled data, every
+    ``PAIRS_*`` setting of the environment (sources, strategy, folders) and the MLflow store."""
     digest = hashlib.sha256(f"{start}..{end}".encode())
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".gz", ".csv", ".json") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + path.read_bytes())
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PAIRS_", "MLFLOW_TRACKING")))
-    digest.update(repr(settings).encode())
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("PAIRS_"))
+    # the MLflow store as the definitions resolved it (MLflow itself sets MLFLOW_TRACKING_URI while it runs)
+    digest.update(repr((settings, defs.resources["mlflow"].tracking_uri)).encode())
     return digest.hexdigest()[:16]
 
 
