@@ -25,7 +25,8 @@ def _formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame, att
         chosen = select_pairs(usable, instruments.loc[usable.columns], method=strategy.selection_method,
                               candidates=strategy.candidates, group_by=policy.group_by, fdr=policy.fdr,
                               direction=policy.direction, max_pvalue=policy.max_pvalue,
-                              filters=policy.filters(), max_pairs=policy.max_pairs)
+                              filters=policy.filters(), max_pairs=policy.max_pairs,
+                              one_pair_per_leg=policy.one_pair_per_leg)
         attrs.append(dict(chosen.attrs))
         return chosen
     return select
