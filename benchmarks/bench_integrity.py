@@ -20,7 +20,7 @@ from pairs_platform.research.placebo import BacktestSpec, FilterInputs, ablation
 from pairs_platform.backtest.search_deflation import deflate_search, trial_returns
 from pairs_platform.pairs.schedule import build_pair_schedule, walk_forward_windows
 from pairs_platform.data.instruments import default_instruments
-from pairs_platform.data.sources.bundled import ETF_FILE, etf_instruments, load_bundled_wide
+from pairs_platform.data.sources.bundled import served_wide
 from pairs_platform.ml import build_features, entry_labels
 from pairs_platform.ml.regimes import detect_regimes, regime_allows_entry
 from pairs_platform.ml.walkforward import retrain_cutoffs
@@ -66,9 +66,8 @@ def selection_figures(seeds: list[int], planted_seeds=PLANTED_SEEDS) -> None:
 
 def real_universe() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bundled real closes: 20 stocks and 5 factor ETFs, 2014-2022, and their instrument table."""
-    prices = pd.concat([load_bundled_wide(), load_bundled_wide(ETF_FILE)], axis=1).loc["2014-01-02":]
-    instruments = pd.concat([default_instruments().loc[list(load_bundled_wide().columns)], etf_instruments()])
-    return prices, instruments
+    prices = served_wide().loc["2014-01-02":]
+    return prices, default_instruments().loc[list(prices.columns)]
 
 
 def research_inputs(prices, instruments, policy, seed: int = 0):
