@@ -44,9 +44,9 @@ class StrategyConfig:
     Defaults ("honest research", issue 8; selection values from
     :class:`~pairs_platform.pairs.integrity.SelectionPolicy`, measured on null and planted
     universes): pairs re-formed every quarter (63 trading days) on the trailing three years (756
-    days), Engle-Granger in both regression directions within economic groups (sector for equities
-    and futures, asset class for bonds and crypto), selected by Benjamini-Hochberg FDR at 5%, at
-    most 10 pairs; entry at |z| 2, exit at 0.5, stop at 4, a time stop of three half-lives; the ML
+    days), Engle-Granger in either regression direction (Bonferroni) within economic groups (sector
+    for equities and futures, asset class for bonds and crypto), selected by Benjamini-Hochberg FDR
+    at 5%, one pair per instrument, at most 10 pairs; entry at |z| 2, exit at 0.5, stop at 4, a time stop of three half-lives; the ML
     and regime entry filters are scored but OFF (neither beat its placebo out of sample on real
     data, docs/backtest.md); $1M of capital split equally across pairs.
     """

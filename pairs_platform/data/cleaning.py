@@ -1,7 +1,8 @@
 """Cleaning raw long bars into a complete (trading day x instrument) panel, by documented rules.
 
 ``clean_bars(raw, days, instruments, rules)`` returns the cleaned bars for exactly ``days`` x the
-instruments present in ``raw``. ``raw`` may (and for the outlier and gap rules should) include a
+instruments present in ``raw``, each from its first raw bar on (the days before an instrument's first
+bar, e.g. an ETF launched inside the range, are not listed yet: no rows, counted in ``not_listed_yet``). ``raw`` may (and for the outlier and gap rules should) include a
 lookback of earlier bars: ``rules.lookback_days`` trading days. Bars whose session is after the last
 requested day are ignored, so the result for a day never depends on later data; and cleaning one day
 with its lookback gives the same row as cleaning a long range whenever each instrument has
@@ -48,7 +49,7 @@ from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTION
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
                "other_fields_invalid", "off_calendar_bars", "outliers_replaced", "first_bar_unchecked",
-               "gaps_filled")
+               "gaps_filled", "not_listed_yet")
 
 
 @dataclass(frozen=True)
@@ -273,9 +274,15 @@ def _wide(bars: pd.DataFrame, column: str, grid: pd.DatetimeIndex, ids: list[str
     return bars.pivot(index="session", columns="instrument_id", values=column).reindex(index=grid, columns=ids)
 
 
+def _listed(bars: pd.DataFrame, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
+    """(grid, ids) True from an instrument's first raw bar on (usable or not): before it, the
+    instrument is not listed yet (e.g. an ETF launched inside the range), which is not a gap."""
+    return _wide(bars.assign(_row=1.0), "_row", grid, ids).notna().cummax()
+
+
 def _raise_gap(close: pd.DataFrame, filled: pd.DataFrame, days: pd.DatetimeIndex,
-               rules: CleaningRules) -> None:
-    still = filled.loc[days].isna()
+               rules: CleaningRules, listed: pd.DataFrame) -> None:
+    still = filled.loc[days].isna() & listed.loc[days]
     if not still.to_numpy().any():
         return
     day_pos, col_pos = np.argwhere(still.to_numpy())[0]
@@ -296,7 +303,7 @@ def _count(frame: pd.DataFrame, mask: pd.Series, in_scope: pd.Series) -> tuple[i
 
 def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
                rules: CleaningRules = CleaningRules()) -> CleaningResult:
-    """Clean raw long bars into exactly ``days`` x (instruments present in ``raw``).
+    """Clean raw long bars into exactly ``days`` x (instruments present in ``raw``, from their first bar).
 
     Returns ``CleaningResult(bars, report)``; ``bars`` is long (``date, instrument_id, open, high, low,
     close, volume`` plus ``contract``/``prev_close``/``yield`` when ``raw`` has them), dated on the
@@ -334,12 +341,16 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     grid = trading_days(min(bars["session"].min(), days[0]), days[-1])
     close = _wide(bars, "close", grid, ids)
     filled = close.ffill(limit=rules.max_ffill_days)
-    _raise_gap(close, filled, days, rules)
-    gap_cells = close.loc[days].isna()
+    listed = _listed(bars, grid, ids)
+    _raise_gap(close, filled, days, rules, listed)
+    unlisted = ~listed.loc[days]
+    counts["not_listed_yet"] = (int(unlisted.to_numpy().sum()), {k: int(v) for k, v in unlisted.sum().items() if v})
+    gap_cells = close.loc[days].isna() & ~unlisted
     outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(False).astype(bool)
     gaps = gap_cells & ~outlier_cells
     counts["gaps_filled"] = (int(gaps.to_numpy().sum()), {k: int(v) for k, v in gaps.sum().items() if v})
     output = _assemble(bars, grid, ids, days, filled.loc[days], gap_cells, extras, rules)
+    output = output[~unlisted.to_numpy().reshape(-1)].reset_index(drop=True)
     return CleaningResult(output, _report(counts, int(in_scope.sum()), len(output)))
 
 

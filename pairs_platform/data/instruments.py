@@ -46,6 +46,12 @@ _BUNDLED_EQUITIES = [
     ("RRC", "Energy", "NYSE", 60), ("UNH", "Health Care", "NYSE", 25),
     ("WMT", "Consumer Staples", "NYSE", 25), ("XOM", "Energy", "NYSE", 25),
 ]
+#: Sector (so economic group) of the bundled factor ETFs: they pair with each other only.
+ETF_SECTOR = "Equity Factors"
+# (symbol, exchange, borrow_fee_bps) of the 5 real iShares MSCI USA factor ETFs of the bundled
+# factors file (2014-01-02..2022-12-28; data/bundled/PROVENANCE.md).
+_BUNDLED_ETFS = [("MTUM", "NYSEARCA", 25), ("QUAL", "NYSEARCA", 25), ("SIZE", "NYSEARCA", 25),
+                 ("USMV", "NYSEARCA", 25), ("VLUE", "NYSEARCA", 25)]
 _SYNTHETIC_EQUITIES = [("SYNA", "Energy"), ("SYNB", "Energy"), ("SYNC", "Financials"),
                        ("SYND", "Financials"), ("SYNE", "Information Technology"), ("SYNF", "Utilities")]
 # (symbol, sector, exchange, multiplier, tick, roll_rule)
@@ -114,6 +120,8 @@ def _row(cls_prefix, symbol, asset_class, *, currency="USD", exchange, calendar=
 def _default_rows() -> list[dict]:
     rows = [_row("EQ", s, "equity", exchange=ex, sector=sec, borrow_fee_bps=fee, data_source="bundled")
             for s, sec, ex, fee in _BUNDLED_EQUITIES]
+    rows += [_row("EQ", s, "equity", exchange=ex, sector=ETF_SECTOR, borrow_fee_bps=fee, data_source="bundled")
+             for s, ex, fee in _BUNDLED_ETFS]
     rows += [_row("EQ", s, "equity", exchange="NYSE", sector=sec, borrow_fee_bps=25)
              for s, sec in _SYNTHETIC_EQUITIES]
     rows += [_row("FUT", s, "future", exchange=ex, calendar="CME", multiplier=m, tick_size=t, sector=sec,
@@ -126,8 +134,9 @@ def _default_rows() -> list[dict]:
 
 
 def default_instruments() -> pd.DataFrame:
-    """The platform's instrument table: the 20 bundled (real) equities plus synthetic instruments of
-    all four asset classes (``data_source == 'synthetic'``: made-up prices from ``SyntheticSource``)."""
+    """The platform's instrument table: the 20 bundled (real) stocks and 5 bundled (real) factor ETFs
+    (equities, sector :data:`ETF_SECTOR`) plus synthetic instruments of all four asset classes
+    (``data_source == 'synthetic'``: made-up prices from ``SyntheticSource``)."""
     table = pd.DataFrame(_default_rows()).set_index("instrument_id")
     return validate_instruments(table)
 

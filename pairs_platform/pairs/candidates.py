@@ -1,12 +1,14 @@
 """Candidate pair generation: all pairs, pairs within a group, or PCA + OPTICS clusters.
 
 Every generator returns two integer arrays ``(iy, ix)`` of column positions with ``iy < ix``, in a
-deterministic order (row-major over the upper triangle).
+deterministic order (row-major over the upper triangle). :func:`one_pair_per_leg` thins a ranked
+selection so that no instrument is a leg of two pairs.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 GROUP_COLUMNS = ("sector", "asset_class", "economic")
 #: Asset classes whose "economic" group is the sector (equities pair within an industry, futures
@@ -77,3 +79,29 @@ def optics_labels(series: np.ndarray, n_components: int = 5, min_samples: int = 
     loadings = PCA(n_components=n_components, svd_solver="full").fit(returns).components_.T
     min_samples = min(min_samples, loadings.shape[0])
     return OPTICS(min_samples=min_samples, max_eps=max_eps, xi=xi).fit(loadings).labels_
+
+
+@njit(cache=True)
+def _first_disjoint(leg_y: np.ndarray, leg_x: np.ndarray, n_legs: int) -> np.ndarray:
+    used = np.zeros(n_legs, dtype=np.bool_)
+    keep = np.zeros(len(leg_y), dtype=np.bool_)
+    for i in range(len(leg_y)):
+        if not used[leg_y[i]] and not used[leg_x[i]]:
+            used[leg_y[i]] = True
+            used[leg_x[i]] = True
+            keep[i] = True
+    return keep
+
+
+def one_pair_per_leg(y, x) -> np.ndarray:
+    """Mask of the pairs kept when every instrument may be a leg of one pair only: going down the
+    ranked pairs ``(y[i], x[i])`` (best first), a pair is kept if neither leg is in a kept pair.
+
+    Why (docs/pair_selection.md, "False pairs"): a leg whose returns are dominated by a stationary
+    component looks cointegrated with every partner (the ADF test is oversized for it), so it
+    shows up in many pairs at once; only its best pair can be its real partner. Disjoint legs also
+    keep one instrument's risk from being taken several times.
+    """
+    codes, _ = pd.factorize(pd.Index(np.concatenate([np.asarray(y, dtype=object), np.asarray(x, dtype=object)])))
+    n = len(codes) // 2
+    return _first_disjoint(codes[:n].astype(np.int64), codes[n:].astype(np.int64), max(int(codes.max(initial=-1)) + 1, 1))

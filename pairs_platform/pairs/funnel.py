@@ -43,7 +43,8 @@ def _test_text(method: str, fdr: float, max_pvalue: float | None) -> str:
 def explain_funnel(funnel: dict, settings: dict) -> dict[str, tuple[int, str]]:
     """``{step: (count, explanation)}`` in funnel order, from ``select_pairs``' funnel and settings.
 
-    ``settings``: method, candidates, group_by, direction, fdr, max_pvalue, max_pairs and the
+    ``settings``: method, candidates, group_by, direction, fdr, max_pvalue, max_pairs,
+    one_pair_per_leg (optional) and the
     :class:`~pairs_platform.pairs.selection.PairFilters` fields (as a dict).
     """
     cand = settings["candidates"]
@@ -57,6 +58,9 @@ def explain_funnel(funnel: dict, settings: dict) -> dict[str, tuple[int, str]]:
         "passed_test": "passed the test: " + _test_text(settings["method"], settings["fdr"], settings["max_pvalue"]),
         "passed_fdr": f"would pass Benjamini-Hochberg at {settings['fdr']} (shown even when not selecting by it)",
         **{k: "kept by the filter: " + v.format(**settings) for k, v in FILTER_TEXT.items()},
+        "one_pair_per_leg": ("one pair per instrument: the best-ranked pair of each leg (a leg that tests "
+                             "cointegrated with many partners is usually dominated by a stationary "
+                             "component, not a real partner of each)"),
         "selected": (f"selected: the best {settings['max_pairs']} by the ranking key"
                      if settings["max_pairs"] is not None else "selected: every pair left, ranked"),
     }

@@ -2,9 +2,10 @@
 
 :class:`SelectionPolicy` is the platform's default way of choosing pairs for one formation window,
 with the settings measured to control false pairs (docs/pair_selection.md, "False pairs"):
-Engle-Granger in both directions, Benjamini-Hochberg FDR at 5% over the candidates within
-economic groups (sector for equities and futures, asset class for bonds and crypto), a three-year
-(756-bar) formation window, half-life 2..60 bars, at most 10 pairs.
+Engle-Granger in either direction (Bonferroni: the pair p-value is twice the smaller of the two
+regressions'), Benjamini-Hochberg FDR at 5% over the candidates within economic groups (sector for
+equities and futures, asset class for bonds and crypto), a three-year (756-bar) formation window,
+half-life 2..60 bars, one pair per instrument (the best-ranked), at most 10 pairs.
 
 The measurement helpers run a policy on universes where the truth is known:
 :func:`null_universe` (every instrument an independent random walk: every selected pair is false)
@@ -26,17 +27,22 @@ class SelectionPolicy:
 
     ``max_pvalue`` None selects by FDR; a number selects per test at that level (no
     multiple-testing control: on random walks it fills the slots with false pairs).
+    ``direction="either"`` with ``one_pair_per_leg``: the larger-p rule ("both") lost a planted
+    pair whose reverse regression is attenuated (a low-volatility leg against a noisy partner);
+    "either" finds it, and one pair per leg removes the false pairs "either" alone adds (a leg
+    dominated by a stationary component tests cointegrated with every partner).
     """
 
     formation_days: int = 756
     trading_days: int = 63
     group_by: str = "economic"
     fdr: float = 0.05
-    direction: str = "both"
+    direction: str = "either"
     min_half_life: float = 2.0
     max_half_life: float = 60.0
     max_pairs: int = 10
     max_pvalue: float | None = None
+    one_pair_per_leg: bool = True
 
     def filters(self) -> PairFilters:
         """The post-test filters (half-life bounds; Sarmento and Horta's others at their defaults)."""
@@ -47,7 +53,8 @@ class SelectionPolicy:
         usable = formation.dropna(axis=1)
         return select_pairs(usable, instruments, candidates="group",
                             group_by=self.group_by, fdr=self.fdr, direction=self.direction,
-                            max_pvalue=self.max_pvalue, filters=self.filters(), max_pairs=self.max_pairs)
+                            max_pvalue=self.max_pvalue, filters=self.filters(), max_pairs=self.max_pairs,
+                            one_pair_per_leg=self.one_pair_per_leg)
 
 
 def null_universe(instruments: pd.DataFrame, n_obs: int, seed: int, vol: float = 0.015) -> pd.DataFrame:

@@ -149,12 +149,16 @@ def _check_choices(method: str, hedge: str) -> None:
         raise ValueError(f"hedge must be one of {tuple(HEDGES)}, got {hedge!r}")
 
 
-def _filter_and_rank(table, filters, method, max_pairs, funnel) -> pd.DataFrame:
+def _filter_and_rank(table, filters, method, max_pairs, funnel, disjoint: bool = False) -> pd.DataFrame:
     keep = np.ones(len(table), dtype=bool)
     for name, mask in (filters or NO_FILTERS).checks(table):
         keep &= mask
         funnel[name] = int(keep.sum())
     table = _rank(table[keep], method)
+    if disjoint:
+        table = table[cand.one_pair_per_leg(table["y"], table["x"])].reset_index(drop=True)
+        table["rank"] = np.arange(1, len(table) + 1)
+        funnel["one_pair_per_leg"] = int(len(table))
     if max_pairs is not None:
         table = table.head(int(max_pairs))
     first = FIRST_COLUMNS[:2] + ["rank"] + FIRST_COLUMNS[2:]
@@ -168,7 +172,8 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                  filters: PairFilters | None = PairFilters(), max_pairs: int | None = None,
                  n_pairs: int = 20, group_by: str = "sector", log_prices: bool = True,
                  optics_options: dict | None = None,
-                 johansen_options: dict | None = None, max_pvalue: float | None = None) -> pd.DataFrame:
+                 johansen_options: dict | None = None, max_pvalue: float | None = None,
+                 one_pair_per_leg: bool = False) -> pd.DataFrame:
     """Select and rank the pairs of one formation window.
 
     Parameters
@@ -195,6 +200,8 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
         of selecting by FDR (no multiple-testing control; ``funnel["passed_fdr"]`` still says how
         many would pass at ``fdr``).
     log_prices : work on log prices (the platform's spread convention); False uses raw prices.
+    one_pair_per_leg : after the filters, keep a pair only if neither leg is in a better-ranked
+        kept pair (:func:`candidates.one_pair_per_leg`; funnel step ``one_pair_per_leg``).
 
     Returns
     -------
@@ -202,7 +209,7 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     alpha, half_life, spread_mean, spread_std, pvalue, qvalue, stat`` and the other statistics
     (lag, pvalue_reverse, pvalue_pair, correlation, hurst, crossings_per_year, ssd,
     gatev_spread_std, johansen_trace, johansen_max_eig, ...). ``attrs["funnel"]`` holds the counts
-    (candidates, tested, passed_test, passed_<filter>..., selected) and ``screening_seconds``;
+    (candidates, tested, passed_test, passed_<filter>..., [one_pair_per_leg], selected) and ``screening_seconds``;
     ``attrs["funnel_explained"]`` the same steps as ``{step: (count, explanation)}``;
     ``attrs["n_tests"]`` the number of pair-level tests (the multiple-testing burden) and
     ``attrs["expected_false_discoveries"]`` an upper bound on the false pairs among those that
@@ -233,11 +240,12 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                             coint_options, joh)
     table = pd.DataFrame({"y": np.asarray(names, dtype=object)[survivors.iy],
                           "x": np.asarray(names, dtype=object)[survivors.ix], **stats})
-    table = _filter_and_rank(table, filters, method, max_pairs, funnel)
+    table = _filter_and_rank(table, filters, method, max_pairs, funnel, one_pair_per_leg)
     funnel.update(selected=int(len(table)), screening_seconds=time.perf_counter() - started)
     settings = {"method": method, "candidates": candidates if isinstance(candidates, str) else "list",
                 "group_by": group_by, "direction": direction, "fdr": fdr, "max_pairs": max_pairs,
                 "max_pvalue": max_pvalue if method == "engle_granger" else None,
+                "one_pair_per_leg": bool(one_pair_per_leg),
                 **asdict(filters or NO_FILTERS)}
     return _with_attrs(table, funnel, prices, settings)
 

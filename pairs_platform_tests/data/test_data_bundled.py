@@ -9,6 +9,7 @@ from pairs_platform.data.sources.bundled import BUNDLED_SHA256, bundled_path, lo
 EXPECTED_SHA256 = "ee21cac28befb1d0a739a9ceb22184f995394726aa0cfde9a21941d1ac04ac0d"
 TICKERS = ["AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY", "MRK", "MSFT",
            "PEP", "PFE", "PG", "RRC", "UNH", "WMT", "XOM"]
+ETFS = ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
 
 
 def test_bundled_file_is_the_published_one():
@@ -33,7 +34,7 @@ def test_bundled_dates_agree_with_the_calendar():
 
 def test_bundled_source_fetch_is_long_and_close_only():
     source = make_source("bundled")
-    assert source.instrument_ids("equity") == [f"EQ:{t}" for t in TICKERS]
+    assert source.instrument_ids("equity") == sorted([f"EQ:{t}" for t in TICKERS + ETFS])
     assert source.instrument_ids("crypto") == []
     bars = source.fetch(["EQ:KO", "EQ:PEP"], "2022-12-20", "2022-12-28")
     assert list(bars.columns) == ["date", "instrument_id", "open", "high", "low", "close", "volume"]
@@ -48,6 +49,8 @@ def test_full_bundled_history_cleans_with_few_changes():
     source = make_source("bundled")
     raw = source.fetch(source.instrument_ids(), "1990-01-02", "2022-12-28")
     result = clean_bars(raw, trading_days("1990-01-02", "2022-12-28"), default_instruments())
-    assert len(result.bars) == 8313 * 20 == result.report["rows_out"]
+    # the ETFs from their first day (2014-01-02) only: the 6,049 sessions before are not listed yet
+    assert len(result.bars) == 8313 * 20 + 2264 * 5 == result.report["rows_out"]
+    assert result.report["not_listed_yet"] == (8313 - 2264) * 5
     assert result.report["gaps_filled"] == 0 and result.report["duplicates_exact"] == 0
     assert 0 < result.report["outliers_replaced"] <= 10  # real earnings gaps held one day, documented

@@ -284,3 +284,16 @@ def test_infinite_volume_is_an_invalid_field():
     raw.loc[raw.index[-1], "volume"] = np.inf
     result = clean(raw)
     assert result.report["other_fields_invalid"] == 1 and np.isfinite(result.bars["volume"].dropna()).all()
+
+
+def test_an_instrument_listed_inside_the_range_starts_at_its_first_bar_and_later_gaps_still_stop():
+    raw = pd.concat([make_source("synthetic").fetch(["EQ:SYNC"], "2021-03-01", "2021-03-31"),
+                     _new_instrument(1.0)[lambda f: f["date"] >= "2021-03-10"]], ignore_index=True)
+    result = clean(raw, DAYS)
+    syna = result.bars[result.bars["instrument_id"] == "EQ:SYNA"]
+    assert pd.Timestamp(syna["date"].min()) == pd.Timestamp("2021-03-10") and syna["close"].notna().all()
+    assert result.report["not_listed_yet"] == int((DAYS < "2021-03-10").sum()) > 0
+    assert result.report["gaps_filled"] == 0
+    holed = raw[~((raw["instrument_id"] == "EQ:SYNA") & raw["date"].between("2021-03-15", "2021-03-25"))]
+    with pytest.raises(DataQualityError, match="EQ:SYNA"):
+        clean(holed, DAYS)  # after its first bar a missing stretch is a gap, as before

@@ -16,7 +16,8 @@ def test_default_table_contract():
     assert set(table["asset_class"]) == {"equity", "future", "fixed_income", "crypto"}
     assert table["lot_size"].dtype == "float64" and table["shortable"].dtype == bool
     bundled = table[table["data_source"] == "bundled"]
-    assert len(bundled) == 20 and (bundled["asset_class"] == "equity").all()
+    assert len(bundled) == 25 and (bundled["asset_class"] == "equity").all()  # 20 stocks, 5 ETFs
+    assert (bundled["sector"] == "Equity Factors").sum() == 5 and table.at["EQ:USMV", "data_source"] == "bundled"
     assert set(table["data_source"]) == {"bundled", "synthetic"}
     assert table.at["EQ:AAPL", "exchange"] == "NASDAQ" and table.at["EQ:KO", "sector"] == "Consumer Staples"
     assert table.at["FUT:ES", "multiplier"] == 50.0 and table.at["FUT:ES", "roll_rule"] == "HMUZ:third_friday:5"

@@ -1,7 +1,9 @@
-"""The bundled source: real adjusted daily closes of 20 S&P 500 stocks, 1990-01-02..2022-12-28.
+"""The bundled source: real adjusted daily closes of 20 S&P 500 stocks (1990-01-02..2022-12-28) and
+5 equity factor ETFs (2014-01-02..2022-12-28).
 
-The file ships as package data (``pairs_platform/data/bundled/sp500_dataset.csv.gz``, copied from the
-skfolio wheel, BSD-3; see PROVENANCE.md there). Only closes exist: open/high/low/volume are NaN.
+The files ship as package data (``pairs_platform/data/bundled/sp500_dataset.csv.gz`` and
+``factors_dataset.csv.gz``, copied from the skfolio wheel, BSD-3; see PROVENANCE.md there). Only
+closes exist: open/high/low/volume are NaN. An ETF has no bars before its first date.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from pairs_platform.data.instruments import ETF_SECTOR  # noqa: F401  (re-exported: the ETFs' sector)
 from pairs_platform.data.sources.base import (
     check_requested, date_bounds, empty_bars, filter_by_class, standardize_bars,
 )
@@ -20,7 +23,8 @@ BUNDLED_SHA256 = "ee21cac28befb1d0a739a9ceb22184f995394726aa0cfde9a21941d1ac04ac
 #: Real closes of 5 equity factor ETFs (MTUM, QUAL, SIZE, USMV, VLUE), 2014-01-02..2022-12-28.
 ETF_FILE = "factors_dataset.csv.gz"
 ETF_SHA256 = "6eb089953db90c9a38d3283582751701a90db6f59965847fd64b0578de497161"
-ETF_SECTOR = "Equity Factors"
+#: Files served by :class:`BundledSource`, in this order.
+SERVED_FILES = (BUNDLED_FILE, ETF_FILE)
 
 
 def bundled_path(name: str = BUNDLED_FILE):
@@ -40,27 +44,27 @@ def load_bundled_wide(name: str = BUNDLED_FILE) -> pd.DataFrame:
 
 
 def etf_instruments() -> pd.DataFrame:
-    """Instrument rows of the bundled factor ETFs (equities, sector :data:`ETF_SECTOR`, bundled),
-    in the columns of ``default_instruments()`` (which does not list them yet)."""
+    """The ``default_instruments()`` rows of the bundled factor ETFs (equities, sector
+    :data:`ETF_SECTOR`, ``data_source`` 'bundled')."""
     from pairs_platform.data.instruments import default_instruments
-    template = default_instruments().loc[["EQ:KO"]]
-    ids = list(load_bundled_wide(ETF_FILE).columns)
-    rows = pd.concat([template] * len(ids))
-    rows.index = pd.Index(ids, name=template.index.name)
-    rows["symbol"] = [i.split(":", 1)[1] for i in ids]
-    rows["exchange"], rows["sector"] = "NYSEARCA", ETF_SECTOR
-    return rows
+    return default_instruments().loc[list(load_bundled_wide(ETF_FILE).columns)]
+
+
+def served_wide() -> pd.DataFrame:
+    """Closes of every instrument :class:`BundledSource` serves (stocks then ETFs; NaN before an
+    ETF's first date)."""
+    return pd.concat([load_bundled_wide(name) for name in SERVED_FILES], axis=1)
 
 
 class BundledSource:
-    """Real closes for 20 S&P 500 equities (equities only, close only)."""
+    """Real closes of 20 S&P 500 stocks and 5 factor ETFs (equities only, close only)."""
 
     name = "bundled"
     asset_classes = ("equity",)
 
     def instrument_ids(self, asset_class: str | None = None) -> list[str]:
-        """The 20 bundled equity ids (``[]`` for any other asset class)."""
-        return filter_by_class(list(load_bundled_wide().columns), asset_class)
+        """The 25 bundled equity ids (20 stocks, 5 ETFs; sorted; ``[]`` for any other asset class)."""
+        return filter_by_class([c for name in SERVED_FILES for c in load_bundled_wide(name).columns], asset_class)
 
     def instruments(self) -> pd.DataFrame:
         """The rows of ``default_instruments()`` this source serves."""
@@ -71,7 +75,7 @@ class BundledSource:
         """Long bars (close only; other fields NaN) for ``start..end`` inclusive."""
         ids = check_requested(self.name, instrument_ids, self.instrument_ids())
         lo, hi = date_bounds(start, end)
-        wide = load_bundled_wide().loc[lo:hi, ids]
+        wide = served_wide().loc[lo:hi, ids]
         if wide.empty or not ids:
             return empty_bars()
         long = wide.melt(ignore_index=False, var_name="instrument_id", value_name="close").reset_index()

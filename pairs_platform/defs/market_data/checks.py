@@ -8,7 +8,8 @@ CLEANED_CHECKS = [
     dg.AssetCheckSpec("no_duplicate_bars", asset="cleaned_prices",
                       description="At most one bar per instrument and session."),
     dg.AssetCheckSpec("every_instrument_every_session", asset="cleaned_prices",
-                      description="No instrument of the raw bars is lost, and each has a bar on every session."),
+                      description="No instrument of the raw bars is lost, and each has a bar on every session from its "
+                                  "first (listing) on."),
     dg.AssetCheckSpec("forward_fill_within_tolerance", asset="cleaned_prices",
                       description="Forward-filled bars stay under 2% of the cleaned bars."),
 ]
@@ -25,8 +26,11 @@ def cleaned_checks(bars: pd.DataFrame, expected_ids: set[str], gaps_filled: int)
     yield dg.AssetCheckResult(check_name="no_duplicate_bars", asset_key="cleaned_prices",
                               passed=dupes == 0, metadata={"duplicates": dupes})
     lost = sorted(expected_ids - set(bars["instrument_id"]))
-    sessions = bars.groupby("instrument_id")["date"].nunique()
-    ragged = sorted(sessions.index[sessions != bars["date"].nunique()])
+    dates = pd.DatetimeIndex(sorted(bars["date"].unique()))
+    grouped = bars.groupby("instrument_id")["date"]
+    since_first = pd.Series(len(dates) - dates.searchsorted(pd.DatetimeIndex(grouped.min())), grouped.min().index)
+    sessions = grouped.nunique()  # every session from the instrument's first (listing) on
+    ragged = sorted(sessions.index[sessions != since_first.reindex(sessions.index)])
     yield dg.AssetCheckResult(check_name="every_instrument_every_session", asset_key="cleaned_prices",
                               passed=not lost and not ragged,
                               metadata={"instruments_lost": ", ".join(lost) or "none",

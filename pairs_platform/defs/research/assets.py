@@ -26,7 +26,8 @@ def formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame) -> f
     return functools.partial(select_formation_pairs, instruments=instruments, method=strategy.selection_method,
                              candidates=strategy.candidates, group_by=policy.group_by, fdr=policy.fdr,
                              direction=policy.direction, max_pvalue=policy.max_pvalue, filters=policy.filters(),
-                             max_pairs=policy.max_pairs)
+                             max_pairs=policy.max_pairs,
+                             one_pair_per_leg=policy.one_pair_per_leg)
 
 
 def funnel_table(funnel: dict) -> dg.TableMetadataValue:
