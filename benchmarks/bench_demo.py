@@ -6,8 +6,9 @@ Run from the repository root::
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_demo.py --backfill   # + 1990-2022 prices as one run
 
 Prints, each against its target: the main job (``pairs_pipeline`` over the demo's sessions) on a fresh
-instance (<= 45 s), the demo's re-run that skips an up-to-date main job (< 15 s, ``run_pipeline``
-as ``make demo`` calls it), and a daily run of one session (< 5 s: ``daily_pipeline`` for the last
+instance (<= 45 s); the demo's command right after it (``python -m pairs_platform.defs.demo``: the
+main job is up to date and skipped, the 63 paper sessions are traded) and again (< 15 s: a re-run of
+``make demo``, nothing left to do but the summary and an idempotent retry); and a daily run of one session (< 5 s: ``daily_pipeline`` for the last
 session's month of prices, then ``paper_execution`` for that session), with the events each run
 stored. ``--backfill`` materializes the raw and cleaned prices of every session 1990-01-02 ..
 2022-12-28 (~8,300 sessions, 396 months) as one run. The Makefile's environment is applied
@@ -18,12 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"main job": 45.0, "re-run (up to date)": 15.0, "daily run, one session": 5.0}
+TARGETS = {"main job": 45.0, "make demo re-run": 15.0, "daily run, one session": 5.0}
 
 
 def _setup(work: Path, start: str) -> None:
@@ -70,7 +73,9 @@ def main() -> None:
         instance = dg.DagsterInstance.get()
         print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
         _timed(instance, "main job", lambda: run_pipeline(instance, DEMO_START, DEMO_END))
-        _timed(instance, "re-run (up to date)", lambda: run_pipeline(instance, DEMO_START, DEMO_END))
+        demo = [sys.executable, "-m", "pairs_platform.defs.demo"]  # the whole `make demo` command, a new process
+        _timed(instance, "make demo after the job", lambda: subprocess.run(demo, check=True, capture_output=True))
+        _timed(instance, "make demo re-run", lambda: subprocess.run(demo, check=True, capture_output=True))
 
         def daily() -> None:
             launch_run(instance, defs, RunRequest("daily_pipeline", DEMO_END, DEMO_END, run_config=quiet), log=lambda _: None)

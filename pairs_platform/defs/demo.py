@@ -81,16 +81,16 @@ def up_to_date_run(instance: dg.DagsterInstance, start: str, end: str) -> dg.Dag
     return runs[0] if all(e is not None and e.run_id == runs[0].run_id for e in latest) else None
 
 
-def run_pipeline(instance: dg.DagsterInstance, start: str, end: str, force: bool = False) -> float:
+def run_pipeline(instance: dg.DagsterInstance, start: str, end: str, force: bool = False) -> float | None:
     """Runs ``pairs_pipeline`` over the sessions (skipped when an up-to-date run exists, unless ``force``);
-    returns the wall seconds."""
+    returns the wall seconds, or None when it was skipped."""
     began = time.perf_counter()
     done = None if force else up_to_date_run(instance, start, end)
     if done is not None:
         print(f"pairs_pipeline is up to date (run {done.run_id}: same range, code, data and settings); "
               "skipped. `make demo FORCE=1` runs it again.")
-    else:
-        _launch(instance, "pairs_pipeline", start, end, tags={FINGERPRINT_TAG: fingerprint(start, end)})
+        return None
+    _launch(instance, "pairs_pipeline", start, end, tags={FINGERPRINT_TAG: fingerprint(start, end)})
     return time.perf_counter() - began
 
 

@@ -20,7 +20,7 @@ def instrument_counts(instruments: pd.DataFrame, loaded: list[str]) -> str:
 
 def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pairs: pd.DataFrame,
                    backtest_summary: dict, headline: str, execution: dict, paths: dict,
-                   wall_seconds: float, filters_effect: str = "", selection: str = "") -> str:
+                   wall_seconds: float | None, filters_effect: str = "", selection: str = "") -> str:
     """The closing screen of the demo.
 
     ``headline``: the real-data-first lines (``reporting.integrity.integrity_markdown`` of the
@@ -32,7 +32,7 @@ def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pai
     lines = [
         "", "=" * 72, "pairs_platform demo: summary", "=" * 72,
         f"Data        {instruments_line}",
-        f"Sessions    {sessions[0]} .. {sessions[1]} ({sessions[2]} trading days, daily partitions)",
+        f"Sessions    {sessions[0]} .. {sessions[1]} ({sessions[2]} trading days; prices in monthly partitions)",
         f"Pairs       {len(pairs)} selected over {pairs['window_id'].nunique() if len(pairs) else 0} "
         f"walk-forward windows; latest window: "
         + (", ".join(f"{y}~{x}" for y, x in zip(latest["y"], latest["x"])) or "none"),
@@ -51,7 +51,8 @@ def format_summary(*, instruments_line: str, sessions: tuple[str, str, int], pai
     lines += [
         f"Paper       {execution['sent']} orders sent over {execution['sessions']} sessions after the ledger's last order, "
         f"{execution['fills']} fills; re-running the last session sent {execution['resent']} (idempotent)",
-        f"Main job    {wall_seconds:.1f} s wall time (pairs_pipeline, excluding install)",
+        "Main job    skipped: up to date (same range, code, data and settings; FORCE=1 re-runs it)"
+        if wall_seconds is None else f"Main job    {wall_seconds:.1f} s wall time (pairs_pipeline, excluding install)",
         f"Report      {paths['report']}",
         *([f"Daily P&L   one report per paper session in {paths['daily']} (asset daily_pnl_report)"]
           if paths.get("daily") else []),
