@@ -10,10 +10,12 @@ A value no safe codec can hold is pickled only when ``PAIRS_STORE_KEY`` is set: 
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import os
 import pickle
+from collections import OrderedDict
 from typing import Any
 
 from upath import UPath
@@ -47,8 +49,19 @@ def _check_model_types(data: bytes, path: UPath) -> list[str]:
     return untrusted
 
 
+#: Estimators already loaded in this process, by the SHA-256 of their file's bytes (at most this many).
+LOADED_MODELS_KEPT = 32
+_loaded: OrderedDict[bytes, Any] = OrderedDict()
+
+
 class SkopsCodec:
-    """Fitted scikit-learn estimators via ``skops.io``, reviewed types only (checked both ways)."""
+    """Fitted scikit-learn estimators via ``skops.io``, reviewed types only (checked both ways).
+
+    Loading is slow (type review and reconstruction: ~0.3 s per walk-forward model), and a run's
+    steps and checks read the same files again. A file whose exact bytes were loaded before in this
+    process is served as a deep copy of that estimator (content-addressed, so a changed file is
+    loaded and reviewed anew; a copy, so no caller sees another's changes).
+    """
 
     name, suffix = "skops", ".skops"
 
@@ -63,7 +76,15 @@ class SkopsCodec:
         import skops.io
 
         data = path.read_bytes()
-        return skops.io.loads(data, trusted=_check_model_types(data, path))
+        digest = hashlib.sha256(data).digest()
+        model = _loaded.get(digest)
+        if model is None:
+            model = skops.io.loads(data, trusted=_check_model_types(data, path))
+            _loaded[digest] = model
+            while len(_loaded) > LOADED_MODELS_KEPT:
+                _loaded.popitem(last=False)
+        _loaded.move_to_end(digest)
+        return copy.deepcopy(model)
 
 
 def _store_key(path: UPath, action: str) -> bytes:

@@ -77,6 +77,29 @@ def test_signal_model_segments_round_trip_via_skops_and_predict_the_same(store, 
     assert len(list(tmp_path.rglob("*.skops"))) == 1
 
 
+def test_a_model_read_again_is_a_private_copy_and_a_changed_file_is_read_anew(store, tmp_path, monkeypatch):
+    import skops.io
+
+    from pairs_platform.store import models
+
+    loads = []
+    models._loaded.clear()  # models other tests loaded
+    real_loads = skops.io.loads
+    monkeypatch.setattr(skops.io, "loads", lambda *a, **k: loads.append(1) or real_loads(*a, **k))
+    store.save(("signal_model",), signal_model("logistic"))
+    first, second = (store.load(("signal_model",))["segments"][1].model for _ in range(2))
+    _, features = trained_filter("logistic")
+    pd.testing.assert_series_equal(first.predict_proba(features), second.predict_proba(features))
+    assert first is not second and len(loads) == 1  # the second read is served from the first load
+    first.threshold = -1.0  # a caller changing its copy changes nobody else's
+    assert store.load(("signal_model",))["segments"][1].model.threshold != -1.0
+    store.save(("signal_model",), signal_model("random_forest"))  # new bytes: loaded and reviewed anew
+    before = len(loads)
+    store.load(("signal_model",))
+    assert len(loads) == before + 1
+    assert len(models._loaded) <= models.LOADED_MODELS_KEPT
+
+
 def test_trusted_model_types_come_from_the_ml_registry_list():
     from pairs_platform.ml.training import SKOPS_TRUSTED_TYPES
 

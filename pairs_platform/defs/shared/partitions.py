@@ -18,7 +18,7 @@ The UI shows how much of this range is materialized ("13% filled" for a 5-year d
 and the backfill dialog offers its last days. Two environment settings bound it to what exists:
 ``PAIRS_PARTITIONS_START`` (first session, default 1990-01-02) and ``PAIRS_PARTITIONS_END`` (last
 session, inclusive; default none: through today). ``make demo`` and ``make ui`` set both to the
-bundled data's span (2018-01-02 .. 2022-12-28; the bundled equities end on 2022-12-28); production
+bundled data's span (2015-01-02 .. 2022-12-28; the bundled equities end on 2022-12-28); production
 leaves the end unset. Both are read when the definitions load: restart ``dagster dev`` after a change.
 """
 from __future__ import annotations
