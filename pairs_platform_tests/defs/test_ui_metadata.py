@@ -1,4 +1,7 @@
 """What the Dagster UI shows: typed table previews, rounded numbers, each partition's own figures."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import dagster as dg
 import pandas as pd
 
@@ -70,6 +73,9 @@ def test_partitions_can_be_bounded_to_the_data_that_exists():
     assert partition_bounds({}) == ("1990-01-02", None)
     months = build_month_partitions(*bounds).get_partition_keys()
     assert (months[0], months[-1], len(months)) == ("2018-01", "2022-12", 60)
+    # the month in progress exists on its sessions' evenings (the after-close schedule materializes it)
+    evening = dt.datetime(2022, 12, 28, 18, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert build_month_partitions(*bounds).get_partition_keys(current_time=evening)[-1] == "2022-12"
     for bad in ({"PAIRS_PARTITIONS_END": "28/12/2022"}, {"PAIRS_PARTITIONS_START": "2022-01-03",
                                                          "PAIRS_PARTITIONS_END": "2021-01-04"}):
         with pytest.raises(ValueError, match="PAIRS_PARTITIONS_"):

@@ -84,8 +84,10 @@ def build_month_partitions(start: str, end: str | None) -> dg.TimeWindowPartitio
     if end is not None:
         end_day = dt.date.fromisoformat(end)
         last = (end_day.replace(day=28) + dt.timedelta(days=4)).strftime(MONTH_FORMAT)  # next month, exclusive
+    # end_offset=1: the month in progress exists (it holds the sessions so far), so the after-close
+    # schedule can materialize it; ``end`` still caps the last month.
     return dg.MonthlyPartitionsDefinition(start_date=first.strftime(MONTH_FORMAT), end_date=last, fmt=MONTH_FORMAT,
-                                          timezone=CALENDAR_TIMEZONE, end_offset=1 if end is None else 0)
+                                          timezone=CALENDAR_TIMEZONE, end_offset=1)
 
 
 MONTH_FORMAT = "%Y-%m"
