@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.defs.shared.metadata import add_per_partition_metadata
+from pairs_platform.defs.shared.partitions import partition_key_format
 from pairs_platform.store import AssetStore, StoredPartitions
 
 
@@ -39,11 +40,6 @@ def _partition_metadata(context: dg.OutputContext, written: StoredPartitions) ->
     if "rows" not in (context.output_metadata or {}):
         add_per_partition_metadata(context.step_context, context.asset_key,
                            {key: {"rows": rows} for key, rows in written.rows.items()})
-
-
-def _key_format(partitions_def) -> str:
-    """How a row's day becomes its partition key: the time partitions' own format (sessions or months)."""
-    return partitions_def.fmt if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) else "%Y-%m-%d"
 
 
 class PartitionedParquetIOManager(dg.ConfigurableIOManager):
@@ -66,7 +62,7 @@ class PartitionedParquetIOManager(dg.ConfigurableIOManager):
         store = self._store()
         if context.has_asset_partitions:
             written = store.save_partitions(context.asset_key.path, obj, context.asset_partition_keys,
-                                            _key_format(context.asset_partitions_def))
+                                            partition_key_format(context.asset_partitions_def))
             _partition_metadata(context, written)
             return
         stored = store.save(context.asset_key.path, obj)

@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple
 
 from pairs_platform.data.sources.intraday import IntradaySource
 from pairs_platform.data.sources.intraday_files import IntradayFileSource
+from pairs_platform.data.sources.registry import install_factory
 from pairs_platform.data.sources.synthetic_intraday import SyntheticIntradaySource
 
 
@@ -67,13 +68,8 @@ def register_intraday_source(kind: str, factory: Callable[[IntradayOptions], Int
     ValueError
         For a kind that is not a placeholder, or one already registered with another factory.
     """
-    if kind not in _PLACEHOLDERS:
-        raise ValueError(f"register_intraday_source({kind!r}): only {sorted(_PLACEHOLDERS)} are registered "
-                         "from outside data; add a built-in kind to INTRADAY_SOURCE_FACTORIES")
-    current = INTRADAY_SOURCE_FACTORIES[kind]
-    if current is not _PLACEHOLDERS[kind] and current is not factory:
-        raise ValueError(f"register_intraday_source({kind!r}): already registered with {current!r}")
-    INTRADAY_SOURCE_FACTORIES[kind] = factory
+    install_factory(INTRADAY_SOURCE_FACTORIES, _PLACEHOLDERS, kind, factory, "register_intraday_source",
+                    "INTRADAY_SOURCE_FACTORIES")
 
 
 def make_intraday_source(kind: str, seed: int = 7, path: str = "", timezone: str = "") -> IntradaySource:

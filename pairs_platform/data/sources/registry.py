@@ -83,13 +83,25 @@ def register_source(kind: str, factory: Callable[..., PriceSource]) -> None:
         For a kind that is not a placeholder of ``SOURCE_KINDS``, or one already registered with
         another factory.
     """
-    if kind not in _PLACEHOLDERS:
-        raise ValueError(f"register_source({kind!r}): only the placeholder kinds {sorted(_PLACEHOLDERS)} "
-                         "are registered from outside data; add a built-in kind to SOURCE_FACTORIES")
-    current = SOURCE_FACTORIES[kind]
-    if current is not _PLACEHOLDERS[kind] and current is not factory:
-        raise ValueError(f"register_source({kind!r}): already registered with {current!r}")
-    SOURCE_FACTORIES[kind] = factory
+    install_factory(SOURCE_FACTORIES, _PLACEHOLDERS, kind, factory, "register_source", "SOURCE_FACTORIES")
+
+
+def install_factory(table: dict, placeholders: dict, kind: str, factory: Callable, caller: str,
+                    table_name: str) -> None:
+    """Replace the placeholder of ``kind`` in a factory ``table`` (the daily and intraday registries).
+
+    Raises
+    ------
+    ValueError
+        Naming ``caller``: for a kind without a placeholder, or one already registered with another factory.
+    """
+    if kind not in placeholders:
+        raise ValueError(f"{caller}({kind!r}): only the placeholder kinds {sorted(placeholders)} "
+                         f"are registered from outside data; add a built-in kind to {table_name}")
+    current = table[kind]
+    if current is not placeholders[kind] and current is not factory:
+        raise ValueError(f"{caller}({kind!r}): already registered with {current!r}")
+    table[kind] = factory
 
 
 def make_source(kind: str, **options: Any) -> PriceSource:

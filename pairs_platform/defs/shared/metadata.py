@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from dagster._core.execution.context.metadata_logging import AssetMetadataHandle, OutputMetadataAccumulator
 
+from pairs_platform.defs.shared.partitions import partition_key_format
+
 PREVIEW_ROWS = 10
 RATIO_DECIMALS = 4
 _TYPES = {"b": "bool", "i": "int", "u": "int", "f": "float", "M": "datetime"}
@@ -158,8 +160,7 @@ def record_partition_figures(context: dg.AssetExecutionContext, frame: pd.DataFr
         ``figures(frame, days)``: one row of metadata per partition day that has rows (vectorized:
         a 5-year backfill has 1,257 partitions); a partition without rows records 0 rows.
     """
-    partitions_def = context.assets_def.partitions_def
-    key_format = partitions_def.fmt if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) else "%Y-%m-%d"
+    key_format = partition_key_format(context.assets_def.partitions_def)
     days = pd.Series(pd.to_datetime(frame[column]).dt.strftime(key_format).to_numpy(), index=frame.index)
     table = figures(frame, days) if len(frame) else pd.DataFrame()
     rows = table.to_dict("index")

@@ -100,6 +100,12 @@ def month_key(session: str) -> str:
     return dt.date.fromisoformat(session).strftime(MONTH_FORMAT)
 
 
+def partition_key_format(partitions_def) -> str:
+    """How a row's day becomes its partition key: a time partitions' own format (sessions ``%Y-%m-%d``,
+    months ``%Y-%m``); ``%Y-%m-%d`` for any other partitions."""
+    return partitions_def.fmt if isinstance(partitions_def, dg.TimeWindowPartitionsDefinition) else "%Y-%m-%d"
+
+
 def session_range_tags(partitions_def, first: str, last: str) -> dict[str, str]:
     """Run tags of a ranged run over the sessions ``first`` .. ``last`` for a job with ``partitions_def``
     (session keys as they are, or the months that hold them)."""
