@@ -45,6 +45,7 @@ import pandas as pd
 
 from pairs_platform.data.calendar import is_trading_day, session_for, trading_days
 from pairs_platform.data.errors import DataInputError, DataQualityError
+from pairs_platform.data.prices import grid_values
 from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTIONAL_COLUMNS
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
@@ -271,7 +272,7 @@ def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series,
 
 
 def _wide(bars: pd.DataFrame, column: str, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
-    return bars.pivot(index="session", columns="instrument_id", values=column).reindex(index=grid, columns=ids)
+    return grid_values(bars, column, "session", grid, ids)
 
 
 def _listed(bars: pd.DataFrame, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
@@ -346,7 +347,7 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     unlisted = ~listed.loc[days]
     counts["not_listed_yet"] = (int(unlisted.to_numpy().sum()), {k: int(v) for k, v in unlisted.sum().items() if v})
     gap_cells = close.loc[days].isna() & ~unlisted
-    outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(False).astype(bool)
+    outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(0.0).astype(bool)
     gaps = gap_cells & ~outlier_cells
     counts["gaps_filled"] = (int(gaps.to_numpy().sum()), {k: int(v) for k, v in gaps.sum().items() if v})
     output = _assemble(bars, grid, ids, days, filled.loc[days], gap_cells, extras, rules)

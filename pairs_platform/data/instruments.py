@@ -14,6 +14,8 @@ expiry the position rolls to the next contract.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,9 +138,14 @@ def _default_rows() -> list[dict]:
 def default_instruments() -> pd.DataFrame:
     """The platform's instrument table: the 20 bundled (real) stocks and 5 bundled (real) factor ETFs
     (equities, sector :data:`ETF_SECTOR`) plus synthetic instruments of all four asset classes
-    (``data_source == 'synthetic'``: made-up prices from ``SyntheticSource``)."""
-    table = pd.DataFrame(_default_rows()).set_index("instrument_id")
-    return validate_instruments(table)
+    (``data_source == 'synthetic'``: made-up prices from ``SyntheticSource``). A fresh copy each call."""
+    return _validated_defaults().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _validated_defaults() -> pd.DataFrame:
+    """The default table, built and validated once per process (every source asks for it)."""
+    return validate_instruments(pd.DataFrame(_default_rows()).set_index("instrument_id"))
 
 
 def _check_values(table: pd.DataFrame) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 import dagster as dg
+from dagster._core.definitions.executor_definition import multi_or_in_process_executor
 
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
 from pairs_platform.defs.shared.resources import (
@@ -63,20 +64,43 @@ def build_resources() -> dict:
     }
 
 
-def build_executor() -> dg.ExecutorDefinition | None:
+def in_process_by_default() -> dg.ExecutorDefinition:
+    """Dagster's default executor (run config ``execution: {config: {in_process | multiprocess}}``
+    unchanged) that runs in process when a run does not choose.
+
+    Dagster's own default is ``multiprocess``: a process per step, each importing the code location
+    (~8 s here), so a scheduled 19-step daily run on 2 cores took minutes; in process, the steps
+    share the run's imports and loaded models (docs/scale.md)."""
+    default = multi_or_in_process_executor
+    return default.configured(lambda config: config, config_schema=dg.Field(
+        default.config_schema.config_type, default_value={"in_process": {}},
+        description="in_process (the default: every step in the run's process) or multiprocess"))
+
+
+def build_executor() -> dg.ExecutorDefinition:
     """The Celery executor when ``PAIRS_CELERY_CONFIG`` names its settings (``docker/celery.yaml``);
-    otherwise ``None``: Dagster's default multiprocess executor (the embedded default)."""
+    otherwise :func:`in_process_by_default` (the embedded default)."""
     path = os.environ.get("PAIRS_CELERY_CONFIG")
     if not path:
-        return None
+        return in_process_by_default()
     import yaml
     from dagster_celery import celery_executor
 
     return celery_executor.configured(yaml.safe_load(Path(path).read_text())["execution"]["config"])
 
 
+def preload_tracking_store(uri: str) -> None:
+    """Imports MLflow's SQL store with the code location when the tracking URI is a database (the
+    embedded default: empty, ``sqlite:``, ``postgresql:``). Imported on first use instead, its ~2.5 s
+    landed inside the first step of every run that reads the model registry."""
+    if not uri or uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql"):
+        importlib.import_module("mlflow.store.tracking.sqlalchemy_store")
+        importlib.import_module("mlflow.store.model_registry.sqlalchemy_store")
+
+
 def build_definitions(**resource_overrides) -> dg.Definitions:
     """The platform's definitions; tests and notebooks override resources by name."""
+    preload_tracking_store(os.environ.get("MLFLOW_TRACKING_URI", ""))
     return dg.Definitions.merge(
         *(dg.load_definitions_from_package_module(package) for package in domain_packages()),
         dg.Definitions(resources={**build_resources(), **resource_overrides}, executor=build_executor()),

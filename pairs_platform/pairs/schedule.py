@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pairs_platform.conventions import TRADING_DAYS_PER_YEAR
+from pairs_platform.pairs.memo import Screened, ScreeningMemo, options_digest, screening_key
 from pairs_platform.pairs.selection import select_pairs
 from pairs_platform.parallel import Backend, call_reference, chunked, parallel_map, parallel_task, resolve_task
 
@@ -75,6 +76,7 @@ class ScreenedSchedule(NamedTuple):
 
     schedule: pd.DataFrame
     window_attrs: list[dict]
+    reused: int = 0
 
 
 def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: Callable[[pd.DataFrame], pd.DataFrame],
@@ -95,54 +97,86 @@ def build_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: C
 
 
 def screen_pair_schedule(prices: pd.DataFrame, windows: pd.DataFrame, selector: Callable[[pd.DataFrame], pd.DataFrame],
-                         backend: Backend | None = None, n_chunks: int | None = None) -> ScreenedSchedule:
+                         backend: Backend | None = None, n_chunks: int | None = None,
+                         memo: ScreeningMemo | None = None) -> ScreenedSchedule:
     """:func:`build_pair_schedule` plus every window's selection record (see :class:`ScreenedSchedule`).
 
     The records come back from the chunks next to their rows, so they are the same with and
-    without ``backend``.
+    without ``backend``. With ``memo`` (and a registered selector, see :func:`select_formation_pairs`),
+    a window whose prices, selector options and code are unchanged since it was last screened is
+    taken from the memo (:mod:`pairs_platform.pairs.memo`); only the others are screened, and kept.
+    ``ScreenedSchedule.reused`` counts the windows taken from the memo.
     """
     missing = [c for c in WINDOW_COLUMNS if c not in windows.columns]
     if missing:
         raise ValueError(f"windows lack columns {missing}; build them with walk_forward_windows")
-    if backend is None:
-        frames, window_attrs = _window_frames(prices, windows, selector)
-    else:
-        path, options = call_reference(selector)
-        chunks = [{"prices": prices.loc[windows["formation_start"].iloc[c.start]:windows["formation_end"].iloc[c.stop - 1]],
-                   "windows": windows.iloc[c].reset_index(drop=True), "selector": path, "options": options}
-                  for c in chunked(len(windows), n_chunks or len(windows))]
-        results = parallel_map(screen_windows, chunks, backend)
-        frames = [r["rows"] for r in results if r["rows"] is not None]
-        window_attrs = [attrs for r in results for attrs in r["window_attrs"]]
+    keys = _memo_keys(prices, windows, selector) if memo is not None else None
+    found = [memo.get(key) for key in keys] if keys else [None] * len(windows)
+    todo = [i for i, screened in enumerate(found) if screened is None]
+    fresh = _screen(prices, windows.iloc[todo], selector, backend, n_chunks) if todo else []
+    for i, screened in zip(todo, fresh):
+        found[i] = screened
+        if keys:
+            memo.put(keys[i], screened)
+    frames = [_with_window(pd.DataFrame(s.chosen).reset_index(drop=True), window)
+              for s, window in zip(found, windows.itertuples(index=False)) if s.chosen is not None and len(s.chosen)]
+    window_attrs = [dict(s.attrs) for s in found]
+    reused = len(windows) - len(todo)
     columns = WINDOW_COLUMNS + SELECTOR_COLUMNS
     if not frames:
-        return ScreenedSchedule(pd.DataFrame(columns=columns), window_attrs)
+        return ScreenedSchedule(pd.DataFrame(columns=columns), window_attrs, reused)
     schedule = pd.concat(frames, ignore_index=True)
     extra = [c for c in schedule.columns if c not in columns]
-    return ScreenedSchedule(schedule[columns + extra], window_attrs)
+    return ScreenedSchedule(schedule[columns + extra], window_attrs, reused)
 
 
-def _window_frames(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> tuple[list[pd.DataFrame], list[dict]]:
-    """(schedule rows of the windows that chose pairs, every window's selector ``attrs``)."""
-    frames, window_attrs = [], []
+def _memo_keys(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[str] | None:
+    """One :func:`~pairs_platform.pairs.memo.screening_key` per window, or None for a selector that is
+    not a registered chunk function (a closure cannot be identified, so it is never memoized)."""
+    try:
+        path, options = call_reference(selector)
+    except ValueError:
+        return None
+    selector_digest = options_digest(path, options)
+    return [screening_key(selector_digest, _formation(prices, window)) for window in windows.itertuples(index=False)]
+
+
+def _formation(prices: pd.DataFrame, window) -> pd.DataFrame:
+    """The prices a selector sees for ``window`` (a copy)."""
+    return prices.loc[window.formation_start:window.formation_end].copy()
+
+
+def _screen(prices: pd.DataFrame, windows: pd.DataFrame, selector, backend: Backend | None,
+            n_chunks: int | None) -> list[Screened]:
+    """Each window of ``windows`` screened by ``selector``, in order (in this process, or in chunks)."""
+    if backend is None:
+        return _screen_each(prices, windows, selector)
+    path, options = call_reference(selector)
+    chunks = [{"prices": prices.loc[windows["formation_start"].iloc[c.start]:windows["formation_end"].iloc[c.stop - 1]],
+               "windows": windows.iloc[c].reset_index(drop=True), "selector": path, "options": options}
+              for c in chunked(len(windows), n_chunks or len(windows))]
+    return [Screened(s["chosen"], s["attrs"]) for r in parallel_map(screen_windows, chunks, backend)
+            for s in r["screened"]]
+
+
+def _screen_each(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[Screened]:
+    """Every window's selector rows (None when it chose nothing) and ``attrs``."""
+    out = []
     for window in windows.itertuples(index=False):  # a loop over windows (few), not pairs or bars
-        formation = prices.loc[window.formation_start:window.formation_end].copy()
-        chosen = selector(formation)
-        window_attrs.append(dict(getattr(chosen, "attrs", None) or {}))
-        if chosen is None or len(chosen) == 0:
-            continue
-        frames.append(_with_window(pd.DataFrame(chosen).reset_index(drop=True), window))
-    return frames, window_attrs
+        chosen = selector(_formation(prices, window))
+        attrs = dict(getattr(chosen, "attrs", None) or {})
+        out.append(Screened(None if chosen is None or len(chosen) == 0 else pd.DataFrame(chosen), attrs))
+    return out
 
 
 @parallel_task
 def screen_windows(chunk: dict) -> dict:
-    """Chunk function: ``{"rows": schedule rows of chunk["windows"] (None if no pairs),
-    "window_attrs": each window's selection record}``, screened on ``chunk["prices"]`` by the
-    registered selector ``chunk["selector"]`` with ``chunk["options"]``."""
+    """Chunk function: ``{"screened": [{"chosen": rows or None, "attrs": record}, ...]}``, one per
+    window of ``chunk["windows"]``, screened on ``chunk["prices"]`` by the registered selector
+    ``chunk["selector"]`` with ``chunk["options"]``."""
     selector = functools.partial(resolve_task(chunk["selector"]), **chunk["options"])
-    frames, window_attrs = _window_frames(chunk["prices"], chunk["windows"], selector)
-    return {"rows": pd.concat(frames, ignore_index=True) if frames else None, "window_attrs": window_attrs}
+    screened = _screen_each(chunk["prices"], chunk["windows"], selector)
+    return {"screened": [{"chosen": s.chosen, "attrs": s.attrs} for s in screened]}
 
 
 @parallel_task

@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "ibkr": BASE | {"data"},
     "execution": BASE | {"data", "risk", "ibkr"},
     "cli": BASE | {"data", "risk", "execution"},
-    "store": BASE | {"data", "pairs", "signals", "ml"},
+    "store": BASE | {"data", "pairs", "signals", "ml", "parallel"},
     "alerts": BASE | {"execution", "risk"},
     "instance": set(),  # Dagster instance plugins named in dagster.yaml: dagster only, no code location
     "intraday_demo": BASE | {"data", "pairs", "signals", "risk", "backtest", "execution"},

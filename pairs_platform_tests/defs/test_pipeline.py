@@ -49,8 +49,8 @@ def test_cleaned_price_checks_pass_and_metadata_is_useful(pipeline):
                                               "every_instrument_every_session"}
     # prices_fresh compares with today's calendar: the 2022 test data is stale by design (WARN)
     assert all(c.passed for c in checks if c.check_name not in ("forward_fill_within_tolerance", "prices_fresh"))
-    backtest = instance.get_latest_materialization_event(dg.AssetKey("backtest_results")).asset_materialization
-    assert backtest.metadata["equity_curve"].value.startswith("![real-data equity curve](data:image/png;base64,")
+    report = instance.get_latest_materialization_event(dg.AssetKey("performance_report")).asset_materialization
+    assert report.metadata["equity_curve"].value.startswith("![real-data equity curve](data:image/png;base64,")
 
 
 def test_backtest_headline_is_real_data_with_psr_and_interval(pipeline):

@@ -102,9 +102,8 @@ def build_raw_prices_asset(asset_class: str) -> dg.AssetsDefinition:
         _refuse_ended_sources(source, ids, bars, partition_days(context)[-1], where)
         _refuse_lost_instruments(io_manager.stored_partitions(context.asset_key, list(context.partition_keys)),
                                  bars, config.allow_removal, where)
-        record_partition_figures(context, bars)
+        record_partition_figures(context, bars)  # rows, dates, instruments, preview: each month its own
         return dg.Output(bars, metadata={
-            **frame_metadata(bars),
             "source": getattr(price_sources, asset_class),
             "instruments": len(ids),
             "fetch_seconds": round(time.perf_counter() - began, 3),
@@ -139,9 +138,8 @@ def cleaned_prices(context: dg.AssetExecutionContext, instruments: pd.DataFrame,
     raw_bars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     result = clean_bars(raw_bars, days, instruments, CLEANING_RULES)
     bars = result.bars.assign(session=lambda f: pd.to_datetime(f["date"]))
-    record_partition_figures(context, bars)
-    yield dg.Output(bars, metadata={**frame_metadata(bars),
-                                    **{f"cleaning_{k}": int(v) for k, v in result.report.items()
+    record_partition_figures(context, bars)  # rows, dates, instruments, preview: each month its own
+    yield dg.Output(bars, metadata={**{f"cleaning_{k}": int(v) for k, v in result.report.items()
                                        if isinstance(v, (int, float))}})
     expected = set(raw_bars["instrument_id"]) if len(raw_bars) else set()
     yield from cleaned_checks(bars, expected, int(result.report.get("gaps_filled", 0)))

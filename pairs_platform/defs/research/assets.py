@@ -6,17 +6,19 @@ import dagster as dg
 import pandas as pd
 
 from pairs_platform.defs.shared.metadata import frame_metadata, table_preview
-from pairs_platform.defs.shared.resources import ParallelResource
+from pairs_platform.defs.shared.resources import ParallelResource, data_dir
 from pairs_platform.defs.shared.strategy import StrategyResource
 from pairs_platform.ml import build_features
 from pairs_platform.ml.regime_models import RegimeModelConfig, causal_regimes
 from pairs_platform.ml.walkforward import schedule_retrain_cutoffs
 from pairs_platform.pairs.funnel import summarize_windows
 from pairs_platform.pairs.schedule import screen_pair_schedule, select_formation_pairs, walk_forward_windows
+from pairs_platform.store.screening import FolderScreeningMemo
 from pairs_platform.strategy import StrategyConfig
 from pairs_platform.signals.spreads import SpreadPanel, spread_panel
 
 GROUP = "research"
+SCREENING_MEMO = "cache/screening"  # under the data dir
 
 
 def formation_selector(strategy: StrategyConfig, instruments: pd.DataFrame) -> functools.partial:
@@ -45,16 +47,20 @@ def pair_universe(strategy: StrategyResource, parallel: ParallelResource, price_
     pairs and hedge ratios from its own data only; the pairs trade in the following window. By
     default Benjamini-Hochberg FDR within economic groups (the measured ``SelectionPolicy``); the
     metadata says how many tests ran and how many false pairs to expect. The formation windows fan
-    out on the ``parallel`` resource (one chunk per window); schedule and funnel are the same."""
+    out on the ``parallel`` resource (one chunk per window); schedule and funnel are the same. A window
+    whose prices, selection settings and code are unchanged since it was last screened is reused
+    from ``$PAIRS_DATA_DIR/cache/screening`` (content-addressed, ``pairs_platform.pairs.memo``)."""
     config = strategy.config()
     windows = walk_forward_windows(price_panel.index, config.formation_days, config.trading_days)
     began = time.perf_counter()
-    schedule, window_attrs = screen_pair_schedule(price_panel, windows, formation_selector(config, instruments),
-                                                  backend=parallel.get())
+    schedule, window_attrs, reused = screen_pair_schedule(
+        price_panel, windows, formation_selector(config, instruments), backend=parallel.get(),
+        memo=FolderScreeningMemo(data_dir() / SCREENING_MEMO))
     totals = summarize_windows(window_attrs)
     latest = schedule[schedule["window_id"] == schedule["window_id"].max()] if len(schedule) else schedule
     return dg.Output(schedule, metadata={
-        "windows": len(windows), "pairs_selected": len(schedule),
+        "windows": len(windows), "windows_screened": len(windows) - reused, "windows_reused": reused,
+        "pairs_selected": len(schedule),
         "screening_seconds": round(time.perf_counter() - began, 3), "screened_on": parallel.describe(),
         "tests_run": totals["tests_run"],
         "expected_false_discoveries": dg.MetadataValue.float(round(totals["expected_false_discoveries"], 3)),

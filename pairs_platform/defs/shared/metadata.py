@@ -76,27 +76,28 @@ def table_preview(frame: pd.DataFrame | pd.Series, rows: int | None = None) -> d
     table = table.reset_index(drop=unnamed_positions).rename(columns=str)
     schema = dg.TableSchema(columns=[dg.TableColumn(name, _TYPES.get(table[name].dtype.kind, "string"))
                                      for name in table.columns])
-    cells = pd.DataFrame({name: _cells(table[name]) for name in table.columns}, index=table.index)
-    return dg.MetadataValue.table([dg.TableRecord(r) for r in cells.to_dict("records")], schema)
+    names = list(table.columns)
+    columns = [_cells(table.iloc[:, i]) for i in range(len(names))]
+    return dg.MetadataValue.table([dg.TableRecord(dict(zip(names, row))) for row in zip(*columns)], schema)
 
 
-def _cells(column: pd.Series) -> pd.Series:
-    """A column's cells as ``TableRecord`` accepts them, converted per column (previews of a
-    5-year backfill hold ~12,000 rows): floats to 4 places, dates as ``YYYY-MM-DD``, NaN as None."""
+def _cells(column: pd.Series) -> list:
+    """A column's cells as ``TableRecord`` accepts them, converted per column on its array (previews
+    of a 5-year backfill hold ~12,000 rows): floats to 4 places, dates as ``YYYY-MM-DD``, NaN as None."""
     kind = column.dtype.kind
     if kind == "M":
-        midnight = bool((column.dropna() == column.dropna().dt.normalize()).all())
-        text = column.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S").astype(object)
-        return text.where(column.notna(), None)
+        present = column.notna().to_numpy()
+        stamps = column.dropna()
+        midnight = bool((stamps == stamps.dt.normalize()).all())
+        text = column.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S").tolist()
+        return [t if ok else None for t, ok in zip(text, present)]
     if kind == "f":
-        values = column.to_numpy(dtype=float)
-        out = pd.Series(np.round(values, RATIO_DECIMALS), index=column.index, dtype=object)
-        out[np.isnan(values)] = None
-        return out.where(~np.isinf(values), column.astype(str))
+        values = np.round(column.to_numpy(dtype=float), RATIO_DECIMALS).tolist()
+        return [None if v != v else (str(v) if v in (math.inf, -math.inf) else v) for v in values]
     if kind in "iub":
-        return pd.Series(column.tolist(), index=column.index, dtype=object)
-    text = column.astype(object).map(_cell)
-    return text.astype(object).where(column.notna(), None)
+        return column.tolist()
+    present = column.notna().to_numpy()
+    return [_cell(v) if ok else None for v, ok in zip(column.astype(object).tolist(), present)]
 
 
 def frame_metadata(frame: pd.DataFrame, preview_rows: int = PREVIEW_ROWS) -> dict:

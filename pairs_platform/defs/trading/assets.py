@@ -78,7 +78,6 @@ def backtest_results(strategy: StrategyResource, price_panel: pd.DataFrame, pair
         "first_date": str(result.equity.index[0].date()), "last_date": str(result.equity.index[-1].date()),
         "traded_final_equity": money(result.equity.iloc[-1]), "refused_entries": len(result.refusals),
         "filters_effect": _md_table(head.ablation),
-        "equity_curve": png_markdown(equity_curve_png(head.sleeves[REAL]), "real-data equity curve"),
     })
 
 
@@ -123,5 +122,6 @@ def performance_report(context: dg.AssetExecutionContext, strategy: StrategyReso
                               traded=head.table.loc["all"].to_dict(), provenance=provenance)
     return dg.Output(str(path), metadata={
         "path": dg.MetadataValue.path(str(path)), "mlflow_run_id": run_id, "code_version": made.code_version,
+        "equity_curve": png_markdown(equity_curve_png(head.sleeves[REAL]), "real-data equity curve"),
         "drawdown": png_markdown(drawdown_png(backtest_results.returns), "drawdown"),
         "monthly_returns": png_markdown(monthly_heatmap_png(backtest_results.returns), "monthly returns")})
