@@ -206,3 +206,15 @@ def test_filter_placebos_run_on_demand_only_and_give_verdicts(pipeline, monkeypa
         assert 0.0 < float(meta[f"{name}_p_value"].value) <= 1.0
         assert meta[f"{name}_verdict"].value in ("keep off", "may be on")
     assert "use_ml_filter=False, use_regime_filter=False" == meta["configured"].value
+
+
+def test_the_daily_run_reuses_every_screened_window(pipeline):
+    """After the close nothing new is screened: the formation windows' prices are unchanged, so
+    ``pair_universe`` takes every window from the screening memo and its schedule is the stored one."""
+    defs, instance, root, _ = pipeline
+    before = pd.read_parquet(root / "assets" / "pair_universe.parquet")
+    result = run_range(defs, instance, "daily_pipeline", END, END, asset_selection=[dg.AssetKey("pair_universe")])
+    assert result.success
+    meta = instance.get_latest_materialization_event(dg.AssetKey("pair_universe")).asset_materialization.metadata
+    assert meta["windows_reused"].value == meta["windows"].value > 0 and meta["windows_screened"].value == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(root / "assets" / "pair_universe.parquet"), before, check_exact=True)

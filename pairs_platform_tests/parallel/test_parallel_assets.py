@@ -6,6 +6,8 @@ Celery workers; the schedule, the funnel metadata and the search trials must be 
 """
 from __future__ import annotations
 
+import tempfile
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -53,8 +55,14 @@ def _materialize(asset, parallel: ParallelResource, inputs: dict, **resources):
 
 
 def _universe(parallel, inputs):
+    """pair_universe over a fresh data dir: an empty screening memo, so every window is screened on
+    ``parallel`` (a kept window would not reach the backend)."""
     prices, table = inputs
-    return _materialize(pair_universe, parallel, {"price_panel": prices, "instruments": table})
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory() as data:
+        patch.setenv("PAIRS_DATA_DIR", data)
+        value, metadata = _materialize(pair_universe, parallel, {"price_panel": prices, "instruments": table})
+    assert metadata["windows_reused"].value == 0
+    return value, metadata
 
 
 def _stable(metadata: dict) -> dict:
