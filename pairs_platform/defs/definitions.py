@@ -89,18 +89,8 @@ def build_executor() -> dg.ExecutorDefinition:
     return celery_executor.configured(yaml.safe_load(Path(path).read_text())["execution"]["config"])
 
 
-def preload_tracking_store(uri: str) -> None:
-    """Imports MLflow's SQL store with the code location when the tracking URI is a database (the
-    embedded default: empty, ``sqlite:``, ``postgresql:``). Imported on first use instead, its ~2.5 s
-    landed inside the first step of every run that reads the model registry."""
-    if not uri or uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql"):
-        importlib.import_module("mlflow.store.tracking.sqlalchemy_store")
-        importlib.import_module("mlflow.store.model_registry.sqlalchemy_store")
-
-
 def build_definitions(**resource_overrides) -> dg.Definitions:
     """The platform's definitions; tests and notebooks override resources by name."""
-    preload_tracking_store(os.environ.get("MLFLOW_TRACKING_URI", ""))
     return dg.Definitions.merge(
         *(dg.load_definitions_from_package_module(package) for package in domain_packages()),
         dg.Definitions(resources={**build_resources(), **resource_overrides}, executor=build_executor()),

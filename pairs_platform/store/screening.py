@@ -4,7 +4,8 @@ of the asset graph (``$PAIRS_DATA_DIR/cache/screening``).
 Each window is one ``<sha256>.json`` file in the parallel codec's JSON tree (DataFrames as Parquet,
 nothing that runs code on decode; no pickle). A file that does not decode is reported and the
 window screened again (its file is then rewritten), so a damaged cache costs time, never a result.
-Writes go to a temporary file renamed into place, so concurrent workers never read half a file.
+Writes go to a temporary file renamed into place, so concurrent workers never read half a file; a
+write that fails (full or read-only disk) is reported and the result stands.
 The folder keeps the ``keep`` most recently used files.
 """
 from __future__ import annotations
@@ -60,13 +61,16 @@ class FolderScreeningMemo:
     def put(self, key: str, screened: Screened) -> None:
         """Keeps ``screened`` under ``key`` (atomically), then trims the folder to ``keep`` files."""
         path = self._path(key)
-        self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(encode({"chosen": screened.chosen, "attrs": dict(screened.attrs)}))
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-        self._trim()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, path)
+            self._trim()
+        except OSError as error:  # a full or read-only disk costs the next run time, never this result
+            log.warning("screening memo: could not keep %s (%s); the window will be screened again", path, error)
 
     def _trim(self) -> None:
         files = list(self.folder.glob("*.json"))

@@ -104,3 +104,12 @@ def test_keys_are_hex_digests_and_the_folder_is_bounded(tmp_path):
         memo.put(key, Screened(None, {"funnel": {"tested": 1}}))
     assert len(list(tmp_path.glob("*.json"))) == 2
     assert memo.get(keys[-1]) == Screened(None, {"funnel": {"tested": 1}})
+
+
+def test_a_folder_that_cannot_be_written_costs_time_not_the_result(market, tmp_path, caplog):
+    prices, windows, fresh = market
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = screen_pair_schedule(prices, windows, SELECT, memo=FolderScreeningMemo(blocked / "memo"))
+    assert result.reused == 0 and "could not keep" in caplog.text
+    _rescreened(result, fresh)
