@@ -20,7 +20,6 @@ from pathlib import Path
 from types import ModuleType
 
 import dagster as dg
-from dagster._core.definitions.executor_definition import multi_or_in_process_executor
 
 from pairs_platform.defs.io_manager import PartitionedParquetIOManager
 from pairs_platform.defs.shared.resources import (
@@ -71,7 +70,7 @@ def in_process_by_default() -> dg.ExecutorDefinition:
     Dagster's own default is ``multiprocess``: a process per step, each importing the code location
     (~8 s here), so a scheduled 19-step daily run on 2 cores took minutes; in process, the steps
     share the run's imports and loaded models (docs/scale.md)."""
-    default = multi_or_in_process_executor
+    default = dg.multi_or_in_process_executor
     return default.configured(lambda config: config, config_schema=dg.Field(
         default.config_schema.config_type, default_value={"in_process": {}},
         description="in_process (the default: every step in the run's process) or multiprocess"))

@@ -53,9 +53,11 @@ class BatchedSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
 
         Dagster opens and closes a connection per statement (``NullPool``); closing the last
         connection of a WAL database checkpoints and deletes the log, ~1 ms per event. A small pool
-        keeps them open; after a fork the child builds its own engine (it never reuses the parent's
-        connections)."""
+        keeps them open; after a fork the child builds its own engine and drops the parent's
+        connections unclosed (SQLAlchemy's fork recipe), so it never touches the parent's handles."""
         if self._engine is None or self._engine_pid != os.getpid():
+            if self._engine is not None:  # a forked child: forget the parent's connections, never close them
+                self._engine.dispose(close=False)
             engine = sa.create_engine(self._conn_string, poolclass=QueuePool, pool_size=POOL_SIZE,
                                       max_overflow=POOL_OVERFLOW,
                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -63,6 +65,13 @@ class BatchedSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
             sa.event.listen(engine, "connect", _tune)
             self._engine, self._engine_pid = engine, os.getpid()
         return self._engine
+
+    def dispose(self) -> None:
+        """Dagster's dispose (the watcher), then this process's pooled connections."""
+        super().dispose()
+        if self._engine is not None and self._engine_pid == os.getpid():
+            self._engine.dispose()
+            self._engine = None
 
     @contextmanager
     def _connect(self):

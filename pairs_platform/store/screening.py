@@ -55,7 +55,10 @@ class FolderScreeningMemo:
         except (OSError, ValueError, KeyError, TypeError, CodecError) as error:
             log.warning("screening memo: %s does not decode (%s); the window is screened again", path, error)
             return None
-        os.utime(path)  # most recently used
+        try:
+            os.utime(path)  # most recently used (a read-only folder keeps its order)
+        except OSError:
+            pass
         return screened
 
     def put(self, key: str, screened: Screened) -> None:
