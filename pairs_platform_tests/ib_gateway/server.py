@@ -78,8 +78,13 @@ class _Client:
         self.sock, self.lock, self.client_id = sock, threading.Lock(), -1
 
     def send(self, fields: list[object]) -> None:
+        """Sends one message; a client whose connection already dropped is not told (as with the
+        real gateway): its reader thread removes it from the gateway's list."""
         with self.lock:
-            self.sock.sendall(p.frame(fields))
+            try:
+                self.sock.sendall(p.frame(fields))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
 
 class FakeGateway:
