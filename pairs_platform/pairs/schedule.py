@@ -138,7 +138,8 @@ def _memo_keys(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[st
     except ValueError:
         return None
     selector_digest = options_digest(path, options)
-    return [screening_key(selector_digest, _formation(prices, window)) for window in windows.itertuples(index=False)]
+    return [screening_key(selector_digest, prices.loc[window.formation_start:window.formation_end])  # no copy to hash
+            for window in windows.itertuples(index=False)]
 
 
 def _formation(prices: pd.DataFrame, window) -> pd.DataFrame:

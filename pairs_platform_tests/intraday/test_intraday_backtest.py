@@ -4,20 +4,15 @@ import pandas as pd
 import pytest
 
 from pairs_platform.backtest.intraday import IntradayBacktestConfig, bar_clock, run_intraday_backtest
-from pairs_platform.data.sources.intraday import wide_closes
-from pairs_platform.data.sources.synthetic_intraday import SyntheticIntradaySource
 from pairs_platform.signals.intraday import (
     IntradaySignalConfig, entry_window, half_life_bars, intraday_zscores, time_of_day_scale, within_session_changes,
 )
+from pairs_platform_tests.intraday.market import planted_equity_market
 
 
 @pytest.fixture(scope="module")
 def market():
-    source = SyntheticIntradaySource(seed=11)
-    truth = source.ground_truth()
-    truth = truth[truth["y"].str.startswith("EQ:")].reset_index(drop=True)
-    bars = source.fetch_intraday(sorted(set(truth["y"]) | set(truth["x"])), "2024-01-02", "2024-02-09", "5min")
-    return wide_closes(bars), truth.assign(half_life=truth["half_life_bars"])[["y", "x", "beta", "half_life"]]
+    return planted_equity_market("2024-02-09")
 
 
 def _spreads(closes, pairs):

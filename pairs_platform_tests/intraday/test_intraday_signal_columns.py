@@ -5,10 +5,9 @@ import pytest
 
 from pairs_platform.backtest import CostModel, RiskLimits, StrategyParams
 from pairs_platform.backtest.intraday import IntradayBacktestConfig, prepare_intraday, simulate_intraday
-from pairs_platform.data.sources.intraday import wide_closes
-from pairs_platform.data.sources.synthetic_intraday import SyntheticIntradaySource
 from pairs_platform.signals.intraday import IntradaySignalConfig, entry_window
 from pairs_platform_tests.backtest.per_row_layout import per_row_inputs
+from pairs_platform_tests.intraday.market import planted_equity_market
 
 CONFIGS = {
     "flat_at_close": IntradayBacktestConfig(),
@@ -23,12 +22,8 @@ TABLES = ("equity", "returns", "exposure", "trades", "pair_pnl", "positions", "l
 
 @pytest.fixture(scope="module")
 def market():
-    source = SyntheticIntradaySource(seed=11)
-    truth = source.ground_truth()
-    truth = truth[truth["y"].str.startswith("EQ:")].reset_index(drop=True)
-    bars = source.fetch_intraday(sorted(set(truth["y"]) | set(truth["x"])), "2024-01-02", "2024-01-26", "5min")
-    pairs = truth.assign(half_life=truth["half_life_bars"])[["y", "x", "beta", "half_life"]]
-    return wide_closes(bars), pd.concat([pairs, pairs.assign(y=pairs["x"], x=pairs["y"])], ignore_index=True)
+    closes, pairs = planted_equity_market("2024-01-26")
+    return closes, pd.concat([pairs, pairs.assign(y=pairs["x"], x=pairs["y"])], ignore_index=True)
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
