@@ -83,7 +83,7 @@ class _Client:
         with self.lock:
             try:
                 self.sock.sendall(p.frame(fields))
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:  # broken pipe, reset, or the socket already closed by its reader thread
                 pass
 
 
