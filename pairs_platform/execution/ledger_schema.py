@@ -38,7 +38,12 @@ def _in(column: str, values: Sequence[str]) -> str:
 
 def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
     """Schema version 1: orders, fills, positions, kill_switch (frozen: never edit)."""
-    orders = sa.Table(
+    return {"orders": _orders_v1(metadata), "fills": _fills_v1(metadata),
+            "positions": _positions_v1(metadata), "kill_switch": _kill_switch_v1(metadata)}
+
+
+def _orders_v1(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "orders", metadata,
         sa.Column("client_order_id", sa.String(64), primary_key=True),  # PK => UNIQUE
         sa.Column("strategy_id", sa.String(128), nullable=False),
@@ -63,7 +68,10 @@ def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Index("ix_orders_strategy_as_of", "strategy_id", "as_of"),
         sa.Index("ix_orders_status", "status"),
     )
-    fills = sa.Table(
+
+
+def _fills_v1(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "fills", metadata,
         sa.Column("fill_id", sa.String(96), primary_key=True),
         sa.Column("client_order_id", sa.String(64),
@@ -80,7 +88,10 @@ def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.CheckConstraint("quantity > 0", name="ck_fills_quantity_positive"),
         sa.CheckConstraint("price > 0", name="ck_fills_price_positive"),
     )
-    positions = sa.Table(
+
+
+def _positions_v1(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "positions", metadata,
         sa.Column("strategy_id", sa.String(128), primary_key=True),
         sa.Column("instrument_id", sa.String(64), primary_key=True),
@@ -88,7 +99,10 @@ def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("avg_price", sa.Double, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
-    kill_switch = sa.Table(
+
+
+def _kill_switch_v1(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "kill_switch", metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("engaged", sa.Boolean, nullable=False),
@@ -96,7 +110,6 @@ def define_tables_v1(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("at", sa.DateTime, nullable=True),
         sa.CheckConstraint("id = 1", name="ck_kill_switch_single_row"),
     )
-    return {"orders": orders, "fills": fills, "positions": positions, "kill_switch": kill_switch}
 
 
 def define_tables_v2(metadata: sa.MetaData) -> dict[str, sa.Table]:

@@ -73,38 +73,52 @@ def log_filter_to_mlflow(trained: TrainedFilter, tracking_uri: str, experiment: 
     """
     validate_name(registered_name, "registered model")
     from mlflow import MlflowClient
+
+    with using_store(tracking_uri) as mlflow:
+        experiment_id = ensure_experiment(tracking_uri, experiment, artifact_location)
+        run, info = _log_run(mlflow, trained, experiment_id, registered_name, input_example)
+        version = str(info.registered_model_version)
+        _describe_version(tracking_uri, registered_name, version, trained)  # described before it is aliased
+        MlflowClient(tracking_uri=tracking_uri).set_registered_model_alias(registered_name, alias, version)
+    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "version": int(version),
+            "registered_model_uri": f"models:/{registered_name}@{alias}", "name": registered_name,
+            "alias": alias}
+
+
+def _log_run(mlflow, trained: TrainedFilter, experiment_id: str, registered_name: str,
+             input_example: pd.DataFrame):
+    """One MLflow run: the filter's params, CV metrics, tags and the skops model, registered."""
     from mlflow.models import infer_signature
 
     example = trained.matrix(input_example).head(5)
     signature = infer_signature(example, trained.pipeline.predict_proba(example))
-    with using_store(tracking_uri) as mlflow:
-        experiment_id = ensure_experiment(tracking_uri, experiment, artifact_location)
-        with mlflow.start_run(experiment_id=experiment_id,
-                              run_name=f"entry_filter_{trained.model}_{trained.cutoff.date()}") as run:
-            mlflow.log_params({"threshold": trained.threshold, "n_features": len(trained.feature_names),
-                               **trained.params})
-            mlflow.log_metrics(finite_metrics(trained.cv_metrics))
-            mlflow.set_tags({"pairs_platform.component": "entry_filter",
-                             "feature_names": json.dumps(list(trained.feature_names))})
-            info = mlflow.sklearn.log_model(
-                trained.pipeline, name="entry_filter", signature=signature, input_example=example,
-                pip_requirements=_pip_requirements(), pyfunc_predict_fn="predict_proba",
-                serialization_format="skops", skops_trusted_types=SKOPS_TRUSTED_TYPES[trained.model],
-                registered_model_name=registered_name)
-        version = str(info.registered_model_version)
-        client = MlflowClient(tracking_uri=tracking_uri)
-        for key, value in (("threshold", repr(trained.threshold)), ("cutoff", str(trained.cutoff.date())),
-                           ("model", trained.model),
-                           ("feature_names", json.dumps(list(trained.feature_names)))):
-            client.set_model_version_tag(registered_name, version, key, value)
-        client.set_registered_model_alias(registered_name, alias, version)
-        client.update_registered_model(registered_name, description=REGISTERED_MODEL_DESCRIPTION)
-        client.update_model_version(registered_name, version, description=(
-            f"{trained.model} entry filter trained on data up to {trained.cutoff.date()}, threshold "
-            f"{trained.threshold:.4g}, {len(trained.feature_names)} features."))
-    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "version": int(version),
-            "registered_model_uri": f"models:/{registered_name}@{alias}", "name": registered_name,
-            "alias": alias}
+    with mlflow.start_run(experiment_id=experiment_id,
+                          run_name=f"entry_filter_{trained.model}_{trained.cutoff.date()}") as run:
+        mlflow.log_params({"threshold": trained.threshold, "n_features": len(trained.feature_names),
+                           **trained.params})
+        mlflow.log_metrics(finite_metrics(trained.cv_metrics))
+        mlflow.set_tags({"pairs_platform.component": "entry_filter",
+                         "feature_names": json.dumps(list(trained.feature_names))})
+        info = mlflow.sklearn.log_model(
+            trained.pipeline, name="entry_filter", signature=signature, input_example=example,
+            pip_requirements=_pip_requirements(), pyfunc_predict_fn="predict_proba",
+            serialization_format="skops", skops_trusted_types=SKOPS_TRUSTED_TYPES[trained.model],
+            registered_model_name=registered_name)
+    return run, info
+
+
+def _describe_version(tracking_uri: str, registered_name: str, version: str, trained: TrainedFilter) -> None:
+    """The version's tags (threshold, cutoff, model, features) and the model's and version's descriptions."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    for key, value in (("threshold", repr(trained.threshold)), ("cutoff", str(trained.cutoff.date())),
+                       ("model", trained.model), ("feature_names", json.dumps(list(trained.feature_names)))):
+        client.set_model_version_tag(registered_name, version, key, value)
+    client.update_registered_model(registered_name, description=REGISTERED_MODEL_DESCRIPTION)
+    client.update_model_version(registered_name, version, description=(
+        f"{trained.model} entry filter trained on data up to {trained.cutoff.date()}, threshold "
+        f"{trained.threshold:.4g}, {len(trained.feature_names)} features."))
 
 
 def load_filter_from_mlflow(tracking_uri: str, registered_name: str,
