@@ -23,7 +23,7 @@ import pandas as pd
 
 from pairs_platform.execution.broker import Order
 from pairs_platform.execution.ledger_state import StrategyBook, TradingState, TradingStateRecord
-from pairs_platform.risk.checks import drawdown, pre_trade_check
+from pairs_platform.risk.checks import Account, LiveBook, PairEntry, drawdown, pre_trade_check
 from pairs_platform.risk.limits import RiskLimits
 
 BREAKER = "drawdown breaker"
@@ -222,7 +222,8 @@ class RiskEngine:
         instrument = order.instrument_id
         session.book.loc[instrument] -= order.signed_quantity
         try:
-            name = self._shared_check(instrument, instrument, order.signed_quantity, 0.0, session, 0, limits)
+            entry = PairEntry(instrument, instrument, order.signed_quantity, 0.0)  # an order as a one-leg entry
+            name = self._shared_check(entry, session, 0, limits)
         finally:
             session.book.loc[instrument] += order.signed_quantity
         return None if name is None else Refusal(name, f"{order.instrument_id} {order.signed_quantity:+g} "
@@ -231,16 +232,16 @@ class RiskEngine:
     def check_pair_entry(self, y: str, x: str, units_y: float, units_x: float,
                          session: SessionRisk, open_pairs: int) -> str | None:
         """A pair entry through the backtest's own check (same limits, same reason names)."""
-        return self._shared_check(y, x, units_y, units_x, session, open_pairs, self.config.limits)
+        return self._shared_check(PairEntry(y, x, units_y, units_x), session, open_pairs, self.config.limits)
 
-    def _shared_check(self, y, x, units_y, units_x, session, open_pairs, limits) -> str | None:
+    def _shared_check(self, entry: PairEntry, session: SessionRisk, open_pairs: int,
+                      limits: RiskLimits) -> str | None:
         positions = session.book[session.book != 0.0]
         prices = pd.Series(session.prices, dtype="float64")
-        table = self.instruments.reindex(pd.Index(sorted(set(positions.index) | {y, x})))
+        table = self.instruments.reindex(pd.Index(sorted(set(positions.index) | {entry.y, entry.x})))
         table = table.fillna({"multiplier": 1.0, "asset_class": "equity", "shortable": True, "lot_size": 1.0})
-        return pre_trade_check(y, x, units_y, units_x, positions=positions, abs_leg_units=None,
-                               prices=prices, instruments=table, equity=session.equity,
-                               peak_equity=session.peak_equity, open_pairs=open_pairs, limits=limits)
+        return pre_trade_check(entry, LiveBook(positions, prices, table),
+                               Account(session.equity, session.peak_equity, open_pairs), limits)
 
     def _multiplier(self, instrument_id: str) -> float:
         if instrument_id in self.instruments.index:

@@ -134,28 +134,64 @@ def entry_refusal_legs(equity: float, units_y: float, units_x: float, leg_y: Leg
     return 0
 
 
-def pre_trade_check(y: str, x: str, units_y: float, units_x: float, *, positions: pd.Series,
-                    abs_leg_units: pd.Series | None, prices: pd.Series, instruments: pd.DataFrame,
-                    equity: float, peak_equity: float, open_pairs: int,
-                    limits: RiskLimits = RiskLimits()) -> str | None:
-    """Why a live pair entry must be refused (a reason name), or None when it may go ahead.
+class PairEntry(NamedTuple):
+    """A pair entry to check: units of each leg (signed; y long and x short for a long spread)."""
 
-    ``positions``: current net units per instrument id; ``abs_leg_units``: sum over open pairs of
-    |leg units| per instrument (defaults to |positions|); ``prices``: last price per instrument;
-    ``instruments``: the instrument table (multiplier, asset_class, shortable).
+    y: str
+    x: str
+    units_y: float
+    units_x: float
+
+
+class LiveBook(NamedTuple):
+    """The live book an entry is checked against, keyed by instrument id.
+
+    ``positions``: current net units; ``prices``: last price; ``instruments``: the instrument table
+    (multiplier, asset_class, shortable); ``abs_leg_units``: sum over open pairs of |leg units|
+    (None: |positions|).
     """
-    ids = pd.Index(sorted(set(positions.index) | {y, x}))
-    missing = [i for i in (y, x) if i not in prices.index or i not in instruments.index]
+
+    positions: pd.Series
+    prices: pd.Series
+    instruments: pd.DataFrame
+    abs_leg_units: pd.Series | None = None
+
+
+class Account(NamedTuple):
+    """The account's equity, its running peak (for the drawdown halt) and its open pairs."""
+
+    equity: float
+    peak_equity: float
+    open_pairs: int
+
+
+def pre_trade_check(entry: PairEntry, book: LiveBook, account: Account,
+                    limits: RiskLimits = RiskLimits()) -> str | None:
+    """Why a live pair entry must be refused (a reason name of ``REFUSAL_NAMES``), or None when it
+    may go ahead: the backtest's own checks (``portfolio_refusal``, ``entry_refusal_legs``) on
+    pandas inputs.
+
+    Raises
+    ------
+    KeyError
+        When a leg has no price or no instrument row.
+    ValueError
+        When a held instrument has no price.
+    """
+    y, x = entry.y, entry.x
+    ids = pd.Index(sorted(set(book.positions.index) | {y, x}))
+    missing = [i for i in (y, x) if i not in book.prices.index or i not in book.instruments.index]
     if missing:
         raise KeyError(f"pre_trade_check: no price or instrument row for {missing}; "
                        "add them to the instrument table and the price snapshot")
-    book = _BookArrays.build(ids, positions, abs_leg_units, prices, instruments)
+    arrays = _BookArrays.build(ids, book)
     lim = exposure_limits(limits)
-    code = portfolio_refusal(float(equity), float(peak_equity), int(open_pairs), lim)
+    equity = float(account.equity)
+    code = portfolio_refusal(equity, float(account.peak_equity), int(account.open_pairs), lim)
     if code == 0:
-        legs = [book.leg(ids.get_loc(i), limits.class_array()) for i in (y, x)]
-        exposure = Exposure(float(np.sum(np.abs(book.pos) * book.value)), float(np.sum(book.pos * book.value)))
-        code = entry_refusal_legs(float(equity), float(units_y), float(units_x), legs[0], legs[1], exposure, lim)
+        legs = [arrays.leg(ids.get_loc(i), limits.class_array()) for i in (y, x)]
+        exposure = Exposure(float(np.sum(np.abs(arrays.pos) * arrays.value)), float(np.sum(arrays.pos * arrays.value)))
+        code = entry_refusal_legs(equity, float(entry.units_y), float(entry.units_x), legs[0], legs[1], exposure, lim)
     return REFUSAL_NAMES[code] if code else None
 
 
@@ -170,11 +206,11 @@ class _BookArrays(NamedTuple):
     class_gross: np.ndarray
 
     @classmethod
-    def build(cls, ids, positions, abs_leg_units, prices, instruments) -> "_BookArrays":
-        table = instruments.reindex(ids)
-        pos = positions.reindex(ids).fillna(0.0).to_numpy(np.float64)
-        absu = (abs_leg_units if abs_leg_units is not None else positions.abs()).reindex(ids).fillna(0.0)
-        value = prices.reindex(ids).to_numpy(np.float64) * table["multiplier"].fillna(1.0).to_numpy(np.float64)
+    def build(cls, ids: pd.Index, book: LiveBook) -> "_BookArrays":
+        table = book.instruments.reindex(ids)
+        pos = book.positions.reindex(ids).fillna(0.0).to_numpy(np.float64)
+        absu = (book.abs_leg_units if book.abs_leg_units is not None else book.positions.abs()).reindex(ids).fillna(0.0)
+        value = book.prices.reindex(ids).to_numpy(np.float64) * table["multiplier"].fillna(1.0).to_numpy(np.float64)
         held = np.abs(pos) > 0
         if not np.all(np.isfinite(value[held])):
             bad = list(ids[held & ~np.isfinite(value)])

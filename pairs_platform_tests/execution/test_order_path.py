@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pairs_platform.execution import ExecutionInputError, Ledger, OrderManager, PaperBroker, TradingState
-from pairs_platform.risk import RiskLimits, pre_trade_check
+from pairs_platform.risk import Account, LiveBook, PairEntry, RiskLimits, pre_trade_check
 from pairs_platform.execution.risk_engine import RiskEngine, RiskEngineConfig
 
 D = [dt.date(2024, 1, d) for d in (2, 3, 4, 5, 8, 9)]
@@ -47,9 +47,8 @@ CASES = [  # (y, x, units_y, units_x, limits): the cases of the backtest's own r
 
 @pytest.mark.parametrize("y, x, units_y, units_x, limits", CASES)
 def test_backtest_and_live_path_refuse_the_same_entries(tmp_path, y, x, units_y, units_x, limits):
-    backtest = pre_trade_check(y, x, units_y, units_x, positions=BOOK, abs_leg_units=None, prices=PRICES,
-                               instruments=INSTRUMENTS, equity=CAPITAL, peak_equity=CAPITAL, open_pairs=0,
-                               limits=limits)
+    backtest = pre_trade_check(PairEntry(y, x, units_y, units_x), LiveBook(BOOK, PRICES, INSTRUMENTS),
+                               Account(CAPITAL, CAPITAL, 0), limits)
     ledger = _ledger_holding(tmp_path, "live")
     risk = RiskEngine(RiskEngineConfig(limits=limits, capital=CAPITAL), INSTRUMENTS)
     targets = BOOK.add(pd.Series({y: units_y, x: units_x}), fill_value=0.0)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairs_platform.risk import RiskLimits, pre_trade_check, round_to_lot, size_pair
+from pairs_platform.risk import Account, LiveBook, PairEntry, RiskLimits, pre_trade_check, round_to_lot, size_pair
 from pairs_platform.signals.rules import rule_positions
 
 
@@ -43,23 +43,23 @@ def _book():
 
 def test_pre_trade_check_reasons():
     inst, px = _book()
-    pos = pd.Series({"EQ:A": 1000.0, "CRYPTO:C": -5000.0})
-    common = dict(positions=pos, abs_leg_units=None, prices=px, instruments=inst, peak_equity=1e6, open_pairs=1)
-    ok = pre_trade_check("EQ:A", "CRYPTO:C", 100, -1000, equity=1e6, limits=RiskLimits(), **common)
-    assert ok is None
-    assert pre_trade_check("EQ:A", "EQ:B", 100, -200, equity=1e6, **common) == "not_shortable"
-    assert pre_trade_check("EQ:A", "CRYPTO:C", 100, -1000, equity=7e5, **common) == "drawdown_halt"
-    assert pre_trade_check("EQ:A", "CRYPTO:C", 20000, -200000, equity=1e6, **common) == "gross_limit"
-    assert pre_trade_check("EQ:A", "CRYPTO:C", 100, -1000, equity=1e6,
-                           **dict(common, open_pairs=3), limits=RiskLimits(max_open_pairs=3)) == "max_open_pairs"
-    assert pre_trade_check("EQ:A", "CRYPTO:C", 100, -1000, equity=1e6, **common,
-                           limits=RiskLimits(max_class_gross={"crypto": 0.05})) == "asset_class_limit"
-    assert pre_trade_check("EQ:A", "CRYPTO:C", 3000, -1000, equity=1e6, **common,
-                           limits=RiskLimits(max_instrument=0.35, max_net=1.0)) == "instrument_limit"
+    book = LiveBook(pd.Series({"EQ:A": 1000.0, "CRYPTO:C": -5000.0}), px, inst)
+    account = Account(equity=1e6, peak_equity=1e6, open_pairs=1)
+
+    def check(y, x, units_y, units_x, limits=RiskLimits(), **changes):
+        return pre_trade_check(PairEntry(y, x, units_y, units_x), book, account._replace(**changes), limits)
+
+    assert check("EQ:A", "CRYPTO:C", 100, -1000) is None
+    assert check("EQ:A", "EQ:B", 100, -200) == "not_shortable"
+    assert check("EQ:A", "CRYPTO:C", 100, -1000, equity=7e5) == "drawdown_halt"
+    assert check("EQ:A", "CRYPTO:C", 20000, -200000) == "gross_limit"
+    assert check("EQ:A", "CRYPTO:C", 100, -1000, RiskLimits(max_open_pairs=3), open_pairs=3) == "max_open_pairs"
+    assert check("EQ:A", "CRYPTO:C", 100, -1000, RiskLimits(max_class_gross={"crypto": 0.05})) == "asset_class_limit"
+    assert check("EQ:A", "CRYPTO:C", 3000, -1000, RiskLimits(max_instrument=0.35, max_net=1.0)) == "instrument_limit"
     # an entry that reduces an exposure already above its limit is allowed
-    assert pre_trade_check("CRYPTO:C", "EQ:A", 1000, -100, equity=1e6, **common, limits=RiskLimits(max_net=0.01)) is None
+    assert check("CRYPTO:C", "EQ:A", 1000, -100, RiskLimits(max_net=0.01)) is None
     with pytest.raises(KeyError, match="EQ:Z"):
-        pre_trade_check("EQ:Z", "EQ:A", 1, -1, equity=1e6, **common)
+        check("EQ:Z", "EQ:A", 1, -1)
 
 
 def test_rule_positions_state_machine():
