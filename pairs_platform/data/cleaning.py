@@ -45,7 +45,8 @@ import pandas as pd
 
 from pairs_platform.data.calendar import is_trading_day, session_for, trading_days
 from pairs_platform.data.errors import DataInputError, DataQualityError
-from pairs_platform.data.prices import grid_values
+from pairs_platform.data.outliers import flag_outliers
+from pairs_platform.data.prices import Grid
 from pairs_platform.data.sources.base import BAR_COLUMNS, FLOAT_OPTIONAL, OPTIONAL_COLUMNS
 
 RULE_COUNTS = ("duplicates_exact", "duplicates_conflicting", "non_numeric", "non_positive",
@@ -152,7 +153,7 @@ def _prepare(raw: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
         raise DataQualityError(frame.at[i, "instrument_id"], frame.at[i, "date"], "date",
                                "missing or unparseable date", "fix or remove the row in the source")
     frame["date"] = dates.dt.normalize().astype("datetime64[ns]")
-    unknown = sorted(set(frame["instrument_id"]) - set(instruments.index))
+    unknown = sorted(set(frame["instrument_id"].unique()) - set(instruments.index))
     if unknown:
         raise DataQualityError(unknown[0], None, "instrument_id", "not in the instrument table",
                                "add a row for it to the instrument table (instruments_from_csv)")
@@ -183,10 +184,13 @@ def _coerce_prices(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _dedupe(frame: pd.DataFrame, rules: CleaningRules) -> pd.DataFrame:
     """Drop exact duplicates; resolve conflicting ones (last usable row wins, or raise)."""
-    value_cols = [c for c in frame.columns if c in BAR_COLUMNS or c in OPTIONAL_COLUMNS]
-    frame["dup_exact"] = frame.duplicated(subset=value_cols, keep="first")
     frame["usable"] = frame["close"].notna()
     frame["dup_conflict"] = False
+    if not frame.duplicated(subset=["instrument_id", "date"]).any():  # the usual case: nothing to resolve
+        frame["dup_exact"] = False
+        return frame
+    value_cols = [c for c in frame.columns if c in BAR_COLUMNS or c in OPTIONAL_COLUMNS]
+    frame["dup_exact"] = frame.duplicated(subset=value_cols, keep="first")
     exact = frame[frame["dup_exact"]]
     frame = frame[~frame["dup_exact"]]
     conflict = frame.duplicated(subset=["instrument_id", "date"], keep=False)
@@ -206,49 +210,6 @@ def _fold_sessions(frame: pd.DataFrame) -> pd.DataFrame:
     kept = frame[~frame["dup_exact"] & ~frame["dup_conflict"]]
     kept = kept.sort_values(["instrument_id", "session", "usable", "date"], kind="stable")
     return kept.drop_duplicates(subset=["instrument_id", "session"], keep="last")
-
-
-def _flag_first_bars(log_close: pd.Series, ids: pd.Series, cap: pd.Series, window: int) -> pd.Series:
-    """The leading bars of each instrument that sit more than ``cap`` away from the median of the
-    ``window`` usable bars after them (up to ``window`` such bars in a row; one pass per bar)."""
-    flagged = pd.Series(False, index=log_close.index)
-    for _ in range(window):
-        alive = log_close[~flagged]
-        grouped = alive.groupby(ids[~flagged], sort=False)
-        ahead = pd.concat([grouped.shift(-k) for k in range(1, window + 1)], axis=1).median(axis=1)
-        first = grouped.cumcount() == 0
-        bad = first & ahead.notna() & ((alive - ahead).abs() > cap[alive.index])
-        if not bad.any():
-            break
-        flagged[bad.index[bad.to_numpy()]] = True
-    return flagged
-
-
-def _flag_outliers(bars: pd.DataFrame, classes: pd.Series, rules: CleaningRules) -> pd.Series:
-    """Jump flags on the usable closes of ``bars`` (sorted by instrument, session): the first-bar
-    rule on each instrument's leading bars, then the causal rule on the rest."""
-    usable = bars[bars["close"].notna()]
-    asset_class = usable["instrument_id"].map(classes)
-    cap = asset_class.map(rules.max_abs_log_return).astype(float)
-    first = _flag_first_bars(np.log(usable["close"]), usable["instrument_id"], cap, rules.first_bar_window)
-    usable, asset_class, cap = usable[~first], asset_class[~first], cap[~first]
-    log_close = np.log(usable["close"])
-    grouped = log_close.groupby(usable["instrument_id"], sort=False)
-    ret, ret2 = grouped.diff(1), grouped.diff(2)
-    if "contract" in usable.columns:  # across a roll: the new contract's own move, or nothing
-        contract = usable["contract"].astype(str).where(usable["contract"].notna(), "")
-        same = contract.groupby(usable["instrument_id"]).shift(1).fillna(contract) == contract
-        own = np.log(usable["close"] / usable["prev_close"]) if "prev_close" in usable.columns else 0.0
-        ret = ret.where(same, pd.Series(own, index=usable.index).fillna(0.0) if np.ndim(own) else 0.0)
-    abs_ret = ret.abs()
-    sigma = 1.4826 * abs_ret.groupby(usable["instrument_id"], sort=False).transform(
-        lambda s: s.shift(1).rolling(rules.sigma_window, min_periods=3).median())
-    floor = asset_class.map(rules.min_jump).astype(float)
-    threshold = np.minimum(np.maximum(rules.spike_sigmas * sigma.fillna(np.inf), floor), cap)
-    jump = abs_ret > threshold
-    prev_jump = jump.groupby(usable["instrument_id"], sort=False).shift(1, fill_value=False).astype(bool)
-    flagged = jump & (~prev_jump | (ret2.abs() > threshold))
-    return (flagged.reindex(bars.index, fill_value=False) | first.reindex(bars.index, fill_value=False))
 
 
 def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series,
@@ -271,14 +232,10 @@ def _first_bar_checks(bars: pd.DataFrame, outlier: pd.Series,
     return len(lonely), {iid: 1 for iid in lonely["instrument_id"]}
 
 
-def _wide(bars: pd.DataFrame, column: str, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
-    return grid_values(bars, column, "session", grid, ids)
-
-
-def _listed(bars: pd.DataFrame, grid: pd.DatetimeIndex, ids: list[str]) -> pd.DataFrame:
-    """(grid, ids) True from an instrument's first raw bar on (usable or not): before it, the
+def _listed(bars: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """(sessions, ids) True from an instrument's first raw bar on (usable or not): before it, the
     instrument is not listed yet (e.g. an ETF launched inside the range), which is not a gap."""
-    return _wide(bars.assign(_row=1.0), "_row", grid, ids).notna().cummax()
+    return grid.values(bars.assign(_row=1.0), "_row").notna().cummax()
 
 
 def _raise_gap(close: pd.DataFrame, filled: pd.DataFrame, days: pd.DatetimeIndex,
@@ -335,37 +292,38 @@ def clean_bars(raw: pd.DataFrame, days: Any, instruments: pd.DataFrame,
     counts["other_fields_invalid"] = (int(other.sum()), {})
     bars = _fold_sessions(frame).sort_values(["instrument_id", "session"], kind="stable")
     classes = instruments["asset_class"]
-    outlier = _flag_outliers(bars, classes, rules)
+    outlier = flag_outliers(bars, classes, rules)
     counts["outliers_replaced"] = _count(bars, outlier, bars["session"].isin(days))
     counts["first_bar_unchecked"] = _first_bar_checks(bars, outlier, days)
     bars.loc[outlier, "close"] = np.nan
-    grid = trading_days(min(bars["session"].min(), days[0]), days[-1])
-    close = _wide(bars, "close", grid, ids)
+    grid = Grid.of_bars(bars, "session", trading_days(min(bars["session"].min(), days[0]), days[-1]), ids)
+    close = grid.values(bars, "close")
     filled = close.ffill(limit=rules.max_ffill_days)
-    listed = _listed(bars, grid, ids)
+    listed = _listed(bars, grid)
     _raise_gap(close, filled, days, rules, listed)
     unlisted = ~listed.loc[days]
     counts["not_listed_yet"] = (int(unlisted.to_numpy().sum()), {k: int(v) for k, v in unlisted.sum().items() if v})
     gap_cells = close.loc[days].isna() & ~unlisted
-    outlier_cells = _wide(bars.assign(o=outlier), "o", grid, ids).loc[days].fillna(0.0).astype(bool)
+    outlier_cells = grid.values(bars.assign(o=outlier), "o").loc[days].fillna(0.0).astype(bool)
     gaps = gap_cells & ~outlier_cells
     counts["gaps_filled"] = (int(gaps.to_numpy().sum()), {k: int(v) for k, v in gaps.sum().items() if v})
-    output = _assemble(bars, grid, ids, days, filled.loc[days], gap_cells, extras, rules)
+    output = _assemble(bars, grid, days, filled.loc[days], gap_cells, extras, rules)
     output = output[~unlisted.to_numpy().reshape(-1)].reset_index(drop=True)
     return CleaningResult(output, _report(counts, int(in_scope.sum()), len(output)))
 
 
-def _assemble(bars, grid, ids, days, close, filled_cells, extras, rules) -> pd.DataFrame:
+def _assemble(bars, grid: Grid, days, close, filled_cells, extras, rules) -> pd.DataFrame:
     """Long output: raw fields on good cells; on filled cells open/high/low = close, volume = 0."""
     fields = {"close": close}
     for col in ("open", "high", "low", "volume"):
-        values = _wide(bars, col, grid, ids).loc[days] if col in bars.columns else close * np.nan
+        values = grid.values(bars, col).loc[days] if col in bars.columns else close * np.nan
         fill_value = 0.0 if col == "volume" else close
         fields[col] = values.where(~filled_cells, fill_value)
     for col in extras:  # contract/yield carried forward on filled cells; prev_close = the carried close
-        wide = _wide(bars, col, grid, ids)
+        wide = grid.values(bars, col)
         carried = close if col == "prev_close" else wide.ffill(limit=rules.max_ffill_days).loc[days]
         fields[col] = wide.loc[days].where(~filled_cells, carried)
+    ids = list(grid.ids)
     n_days, n_ids = len(days), len(ids)
     out = pd.DataFrame({"date": np.repeat(days.values, n_ids), "instrument_id": np.tile(ids, n_days)})
     for col in ("open", "high", "low", "close", "volume", *extras):

@@ -1,6 +1,8 @@
 """Long <-> wide prices, continuous futures, and normalizers (log prices, returns, Gatev index)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -24,18 +26,36 @@ def to_wide(bars: pd.DataFrame, field: str = "close") -> pd.DataFrame:
     return wide
 
 
-def grid_values(bars: pd.DataFrame, column: str, row_column: str, rows: pd.Index, ids: list[str]) -> pd.DataFrame:
-    """(rows, ids) values of ``column`` of long ``bars`` (at most one per ``row_column`` value and
-    instrument), NaN where none. Numbers and flags are scattered into one float array (a pivot costs
-    ~15 ms per call); other columns are pivoted, keeping their dtype."""
-    values = bars[column].to_numpy()
-    if values.dtype.kind not in "fiub":
-        return bars.pivot(index=row_column, columns="instrument_id", values=column).reindex(index=rows, columns=ids)
-    at, of = rows.get_indexer(bars[row_column]), pd.Index(ids).get_indexer(bars["instrument_id"])
-    keep = (at >= 0) & (of >= 0)
-    out = np.full((len(rows), len(ids)), np.nan)
-    out[at[keep], of[keep]] = values[keep]
-    return pd.DataFrame(out, index=rows, columns=pd.Index(ids, name="instrument_id"))
+class Grid(NamedTuple):
+    """Where each row of long bars lands in a (rows, ids) grid, computed once per set of bars and
+    used for every column (locating 1 M string ids costs ~0.13 s; cleaning spreads 7 columns)."""
+
+    row_column: str
+    rows: pd.Index
+    ids: pd.Index
+    row_at: np.ndarray
+    """Row position of each bar, -1 when its ``row_column`` value is not in ``rows``."""
+    col_at: np.ndarray
+    """Column position of each bar, -1 when its instrument is not in ``ids``."""
+
+    @classmethod
+    def of_bars(cls, bars: pd.DataFrame, row_column: str, rows: pd.Index, ids: list[str]) -> "Grid":
+        """The grid of ``rows`` x ``ids`` and the position of every bar of ``bars`` in it."""
+        ids = pd.Index(ids, name="instrument_id")
+        return cls(row_column, rows, ids, rows.get_indexer(bars[row_column]), ids.get_indexer(bars["instrument_id"]))
+
+    def values(self, bars: pd.DataFrame, column: str) -> pd.DataFrame:
+        """(rows, ids) values of ``column`` of ``bars`` (the bars this grid was located from, at most one
+        per cell), NaN where none. Numbers and flags are scattered into one float array (a pivot costs
+        ~15 ms per call); other columns are pivoted, keeping their dtype."""
+        values = bars[column].to_numpy()
+        if values.dtype.kind not in "fiub":
+            return bars.pivot(index=self.row_column, columns="instrument_id", values=column).reindex(
+                index=self.rows, columns=list(self.ids))
+        keep = (self.row_at >= 0) & (self.col_at >= 0)
+        out = np.full((len(self.rows), len(self.ids)), np.nan)
+        out[self.row_at[keep], self.col_at[keep]] = values[keep]
+        return pd.DataFrame(out, index=self.rows, columns=self.ids)
 
 
 def continuous_futures(bars: pd.DataFrame, instruments: pd.DataFrame) -> pd.DataFrame:
