@@ -49,7 +49,7 @@ def _flag_first_bars(log_close: pd.Series, ids: pd.Series, cap: pd.Series, windo
 def _lagged_rolling_median(values: pd.Series, ids: pd.Series, window: int) -> pd.Series:
     """Per instrument, the median of the ``window`` values before each row (at least 3 of them,
     NaN skipped): ``groupby(ids).transform(lambda s: s.shift(1).rolling(window, 3).median())``, in
-    one rolling pass. Instruments are laid end to end with ``window`` NaN rows between them, so no
+    one rolling pass. Instruments are laid end to end with ``window + 1`` NaN rows between them, so no
     window reaches into another instrument."""
     if values.empty:
         return values.astype(float)

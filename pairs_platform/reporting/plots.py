@@ -2,9 +2,9 @@
 per-pair contribution, exposure, the distribution of daily returns. Each function returns PNG bytes;
 every axis names its unit ($, %, days, x equity).
 
-matplotlib is imported on the first figure, not with this module: the code location imports it
-(through the assets that draw), and every run worker and CLI process would pay ~0.45 s for it,
-while only the main job's report draws."""
+matplotlib is imported on the first figure, not with this module: the code location imports this
+module (through the assets that draw), so every run worker and CLI process would otherwise pay
+~0.45 s for matplotlib, while only the main job's report draws."""
 from __future__ import annotations
 
 import functools
