@@ -29,14 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DAILY_REPEATS = 3  # the daily run in this process (the first is the process's first daily run); new processes: one fewer
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the runs' console: warnings only
 TARGETS = {"main job": 45.0, "make demo re-run": 15.0, "daily run, one session": 5.0,
            "daily run, new process": 5.0}
 
 
 def _reference_seconds() -> float:
     """A fixed CPU-bound Python loop (10 million additions), timed: the machine's speed right now.
-    Shared machines vary (measured here: the same loop 2.8 s to 5.7 s within a minute), so every
-    figure above should be read next to the reference of its run."""
+    Shared machines vary (measured here: the same loop 0.29 s to 1.44 s across sessions, up to 2x
+    within minutes), so every figure should be read next to the reference of its run."""
     began, total = time.perf_counter(), 0
     for i in range(10_000_000):
         total += i
@@ -74,8 +75,7 @@ def _daily_runs(instance, defs, session: str) -> list:
     """``daily_pipeline`` for the session's month of prices, then ``paper_execution`` for the session."""
     from pairs_platform.defs.runs import RunRequest, launch_run
 
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    return [launch_run(instance, defs, RunRequest(job, session, session, run_config=quiet), log=lambda _: None)
+    return [launch_run(instance, defs, RunRequest(job, session, session, run_config=QUIET), log=lambda _: None)
             for job in ("daily_pipeline", "paper_execution")]
 
 
@@ -121,7 +121,6 @@ def main() -> None:
         from pairs_platform.defs.demo import DEMO_END, DEMO_START, run_pipeline
         from pairs_platform.defs.runs import RunRequest, launch_run
 
-        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         instance = dg.DagsterInstance.get()
         print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores; "
               f"reference loop {_reference_seconds():.2f} s", flush=True)
@@ -140,7 +139,7 @@ def main() -> None:
             prices = tuple(k for k in defs.resolve_job_def("pairs_pipeline").asset_layer.executable_asset_keys
                            if k.path[0] in ("raw_prices", "cleaned_prices"))
             _timed(instance, "backfill 1990-2022 prices", lambda: launch_run(
-                instance, defs, RunRequest("pairs_pipeline", "1990-01-02", DEMO_END, run_config=quiet,
+                instance, defs, RunRequest("pairs_pipeline", "1990-01-02", DEMO_END, run_config=QUIET,
                                            asset_selection=prices), log=lambda _: None))
         print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; "
               f"reference loop {_reference_seconds():.2f} s")

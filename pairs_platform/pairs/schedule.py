@@ -138,13 +138,14 @@ def _memo_keys(prices: pd.DataFrame, windows: pd.DataFrame, selector) -> list[st
     except ValueError:
         return None
     selector_digest = options_digest(path, options)
-    return [screening_key(selector_digest, prices.loc[window.formation_start:window.formation_end])  # no copy to hash
+    return [screening_key(selector_digest, _formation(prices, window, copy=False))  # no copy to hash
             for window in windows.itertuples(index=False)]
 
 
-def _formation(prices: pd.DataFrame, window) -> pd.DataFrame:
-    """The prices a selector sees for ``window`` (a copy)."""
-    return prices.loc[window.formation_start:window.formation_end].copy()
+def _formation(prices: pd.DataFrame, window, copy: bool = True) -> pd.DataFrame:
+    """The prices a selector sees for ``window`` (a copy, unless only read here)."""
+    formation = prices.loc[window.formation_start:window.formation_end]
+    return formation.copy() if copy else formation
 
 
 def _screen(prices: pd.DataFrame, windows: pd.DataFrame, selector, backend: Backend | None,

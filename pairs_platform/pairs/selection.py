@@ -230,10 +230,7 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
                      if method == "engle_granger"
                      else dict(joh))
     screen = _run_stage(method, values, series, iy, ix, fdr, n_pairs, stage_options)
-    funnel = {"method": method, "candidates": int(len(iy)), "tested": int(screen.n_tests),
-              "passed_test": int(screen.passed.sum())}
-    if "qvalue" in screen.stats:
-        funnel["passed_fdr"] = int(np.sum(screen.stats["qvalue"] <= fdr))
+    funnel = _test_funnel(method, screen, len(iy), fdr)
     survivors = screen.subset(screen.passed)
     joh.pop("level", None)
     stats = pair_statistics(values, series, survivors, method, hedge, filters or NO_FILTERS,
@@ -245,9 +242,17 @@ def select_pairs(prices: pd.DataFrame, instruments: pd.DataFrame | None = None, 
     settings = {"method": method, "candidates": candidates if isinstance(candidates, str) else "list",
                 "group_by": group_by, "direction": direction, "fdr": fdr, "max_pairs": max_pairs,
                 "max_pvalue": max_pvalue if method == "engle_granger" else None,
-                "one_pair_per_leg": bool(one_pair_per_leg),
-                **asdict(filters or NO_FILTERS)}
+                "one_pair_per_leg": bool(one_pair_per_leg), **asdict(filters or NO_FILTERS)}
     return _with_attrs(table, funnel, prices, settings)
+
+
+def _test_funnel(method: str, screen, n_candidates: int, fdr: float) -> dict:
+    """The funnel's first steps: candidates, tests, passes (and passes at ``fdr`` when q-values exist)."""
+    funnel = {"method": method, "candidates": int(n_candidates), "tested": int(screen.n_tests),
+              "passed_test": int(screen.passed.sum())}
+    if "qvalue" in screen.stats:
+        funnel["passed_fdr"] = int(np.sum(screen.stats["qvalue"] <= fdr))
+    return funnel
 
 
 def _with_attrs(table: pd.DataFrame, funnel: dict, prices: pd.DataFrame, settings: dict) -> pd.DataFrame:

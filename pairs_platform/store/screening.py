@@ -65,6 +65,7 @@ class FolderScreeningMemo:
         """Keeps ``screened`` under ``key`` (atomically), then trims the folder to ``keep`` files."""
         path = self._path(key)
         text = json.dumps(encode({"chosen": screened.chosen, "attrs": dict(screened.attrs)}))
+        temporary = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
@@ -74,6 +75,8 @@ class FolderScreeningMemo:
             self._trim()
         except OSError as error:  # a full or read-only disk costs the next run time, never this result
             log.warning("screening memo: could not keep %s (%s); the window will be screened again", path, error)
+            if temporary is not None:  # a half-written file is not left behind
+                Path(temporary).unlink(missing_ok=True)
 
     def _trim(self) -> None:
         files = list(self.folder.glob("*.json"))
